@@ -1,0 +1,46 @@
+# Every target first makes sure .venv matches pyproject.toml (idempotent: pip runs again
+# only when pyproject.toml changed or the venv is missing).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lab build check lint format clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"' \
+	  || { echo "Python 3.11 or newer is required (set PYTHON=...)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+	  || { echo "could not create a venv: on Debian, apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nncourse demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+build: $(STAMP)
+	$(BIN)/nncourse build
+
+check: $(STAMP)
+	$(BIN)/nncourse build --check
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=assignments $(if $(filter 0,$(shell id -u)),--allow-root)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/nbstripout --verify solutions/*/*.ipynb assignments/*/*.ipynb
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/nbstripout solutions/*/*.ipynb
+
+clean:
+	rm -rf $(VENV) autograder/.gradebook .pytest_cache tests/artifacts

@@ -1,0 +1,69 @@
+"""``nncourse build``: solutions/ -> assignments/ through nbgrader generate_assignment.
+
+Generation always happens in a scratch course folder, so a failed build never leaves
+assignments/ half-written, and ``--check`` shares every step with the real build.
+"""
+
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+from .course import Course
+from .nbgrader_api import course_config, make_api, run
+
+
+def generate_release(course: Course, work: Path, db_url: str | None = None) -> Path:
+    """Generate the student release of every assignment into ``work/release``.
+
+    ``work/source`` receives a copy of solutions/. Returns the release folder.
+    """
+    source = work / "source"
+    shutil.copytree(
+        course.solutions, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
+    api = make_api(course_config(course, work, db_url))
+    for assignment_id in course.assignment_ids():
+        run(api.generate_assignment(assignment_id, force=True, create=True), "generate_assignment")
+    return work / "release"
+
+
+def stale_files(expected: Path, actual: Path) -> list[str]:
+    """Relative paths that differ between two release trees (missing, extra or changed)."""
+    problems = []
+    want = _files(expected)
+    have = _files(actual) if actual.is_dir() else set()
+    for rel in sorted(want - have):
+        problems.append(f"missing: {rel}")
+    for rel in sorted(have - want):
+        problems.append(f"not generated from solutions/: {rel}")
+    for rel in sorted(want & have):
+        if not filecmp.cmp(expected / rel, actual / rel, shallow=False):
+            problems.append(f"out of date: {rel}")
+    return problems
+
+
+def build(course: Course, check: bool = False) -> list[str]:
+    """Regenerate assignments/ (or, with ``check``, only compare). Returns the problems
+    found by ``check`` (always empty after a real build)."""
+    course.build_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="nncourse-build-") as tmp:
+        work = Path(tmp)
+        db_url = None if check else f"sqlite:///{course.build_dir / 'gradebook.db'}"
+        release = generate_release(course, work, db_url)
+        if check:
+            return stale_files(release, course.assignments)
+        staging = course.root / ".assignments.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(release, staging)
+        shutil.rmtree(course.assignments, ignore_errors=True)
+        staging.rename(course.assignments)
+        return []
+
+
+def _files(root: Path) -> set[str]:
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts
+    }

@@ -1,0 +1,103 @@
+"""The ``nncourse`` command: build, grade, demo (see DESIGN.md, "nncourse CLI")."""
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .build import build
+from .collect import SubmissionsError
+from .course import CourseError, course_from_arg
+from .nbgrader_api import NbgraderFailed
+
+
+def cmd_build(args) -> int:
+    course = course_from_arg(args.course)
+    problems = build(course, check=args.check)
+    if args.check:
+        if problems:
+            print("assignments/ is stale; run `nncourse build`:", file=sys.stderr)
+            for line in problems:
+                print(f"  {line}", file=sys.stderr)
+            return 1
+        print(
+            f"assignments/ is in sync with solutions/ ({len(course.assignment_ids())} assignments)"
+        )
+        return 0
+    print(f"built {', '.join(course.assignment_ids())} into {course.assignments}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from .grade import GradeOptions, grade
+    from .report import summary_table
+
+    course = course_from_arg(args.course)
+    if args.timeout <= 0:
+        raise CourseError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    opts = GradeOptions(
+        assignment=args.assignment,
+        out=Path(args.out),
+        students=args.student,
+        timeout=args.timeout,
+        db_url=args.db,
+    )
+    start = time.perf_counter()
+    result = grade(course, Path(args.submissions), opts)
+    print(summary_table(result.grade_rows))
+    print(f"\ngraded {len(result.grade_rows)} notebooks in {time.perf_counter() - start:.1f} s")
+    print(f"results: {opts.out / 'grades.csv'}, {opts.out / 'tests.csv'}, {opts.out / 'feedback'}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import demo
+
+    course = course_from_arg(args.course)
+    out = Path(args.out) if args.out else Path(tempfile.gettempdir()) / "nncourse-demo"
+    return demo(course, out)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nncourse", description=__doc__)
+    p.add_argument("--course", metavar="DIR", help="course root (default: found from the cwd)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="generate assignments/ from solutions/ with nbgrader")
+    b.add_argument("--check", action="store_true", help="exit 1 if assignments/ is stale")
+    b.set_defaults(func=cmd_build)
+
+    g = sub.add_parser("grade", help="autograde a folder (or zip) of submissions")
+    g.add_argument("submissions", help="folder or zip holding STUDENT/ASSIGNMENT/*.ipynb")
+    g.add_argument("--assignment", required=True, help="assignment id, e.g. 01_gradient_checking")
+    g.add_argument("--out", required=True, help="run folder: a self-contained nbgrader course")
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds a cell may run (300); nbgrader's per-cell limit",
+    )
+    g.add_argument(
+        "--student", action="append", help="grade only this student, replacing only their rows"
+    )
+    g.add_argument("--db", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
+    g.set_defaults(func=cmd_grade)
+
+    d = sub.add_parser("demo", help="build, grade the bundled sample class, print the table")
+    d.add_argument("--out", help="where to write the demo run (default: $TMPDIR/nncourse-demo)")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CourseError, SubmissionsError, NbgraderFailed) as err:
+        print(f"nncourse: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

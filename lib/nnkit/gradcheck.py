@@ -1,0 +1,131 @@
+"""Numerical gradients: the oracle every analytic gradient in the course is checked against.
+
+All functions use centred differences ``(f(x + h) - f(x - h)) / 2h``, one entry at a
+time, and leave ``x`` exactly as they found it.
+"""
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5):
+    """Centred-difference gradient of a scalar function.
+
+    Inputs:
+    - f: maps an array shaped like x to a scalar.
+    - x: array of any shape, float dtype; perturbed in place and restored.
+    - h: step size.
+
+    Returns grad, a float array shaped like x.
+    """
+    _check_float_array(x, "x")
+    _check_step(h)
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+    return grad
+
+
+def eval_numerical_gradient_array(
+    f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
+):
+    """Centred-difference gradient of ``np.sum(f(x) * dout)`` for an array-valued f.
+
+    This is the upstream-gradient form used to check a layer's backward pass:
+    dx[i] = sum_j dout[j] * d f(x)[j] / d x[i].
+
+    Inputs:
+    - f: maps x to an array shaped like dout.
+    - x: array of any shape, float dtype; perturbed in place and restored.
+    - dout: upstream gradient, shaped like f(x).
+    - h: step size.
+
+    Returns dx, a float array shaped like x.
+    """
+    _check_float_array(x, "x")
+    _check_step(h)
+    dout = np.asarray(dout)
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for ix in np.ndindex(x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        pos = np.array(f(x), dtype=np.float64)  # copy: f may return a view of x
+        x[ix] = old - h
+        neg = np.array(f(x), dtype=np.float64)
+        x[ix] = old
+        if pos.shape != dout.shape:
+            raise ValueError(f"f(x) has shape {pos.shape} but dout has shape {dout.shape}")
+        grad[ix] = np.sum((pos - neg) * dout) / (2 * h)
+    return grad
+
+
+def rel_error(a, b) -> float:
+    """Largest elementwise relative error ``|a - b| / max(1e-8, |a| + |b|)``.
+
+    a and b are scalars or arrays of the same shape. Below about 1e-7 a float64
+    gradient check passes; around 1e-2 it is almost certainly wrong.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error needs equal shapes, got {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def grad_check_sparse(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    num_checks: int = 10,
+    h: float = 1e-5,
+    rng: np.random.Generator | None = None,
+):
+    """Compare an analytic gradient with the centred difference at a few random entries.
+
+    Cheap enough for large W (e.g. CIFAR-sized (3073, 10)). Entries are drawn with
+    ``rng.integers``, so a seeded rng gives the same entries every time.
+
+    Returns a list of ``(index, numerical, analytic, relative_error)`` tuples.
+    """
+    _check_float_array(x, "x")
+    _check_step(h)
+    analytic_grad = np.asarray(analytic_grad)
+    if analytic_grad.shape != x.shape:
+        raise ValueError(f"analytic_grad has shape {analytic_grad.shape} but x has shape {x.shape}")
+    if num_checks < 1:
+        raise ValueError(f"num_checks must be >= 1, got {num_checks}")
+    rng = np.random.default_rng() if rng is None else rng
+    results = []
+    for _ in range(num_checks):
+        ix = tuple(int(rng.integers(n)) for n in x.shape)
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        numerical = (fxph - fxmh) / (2 * h)
+        analytic = float(analytic_grad[ix])
+        results.append((ix, numerical, analytic, rel_error(numerical, analytic)))
+    return results
+
+
+def _check_float_array(x, name: str) -> None:
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(x).__name__}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(
+            f"{name} must have a float dtype (an int array cannot hold x + h), got {x.dtype}"
+        )
+
+
+def _check_step(h: float) -> None:
+    if not h > 0:
+        raise ValueError(f"step size h must be > 0, got {h}")

@@ -1,0 +1,91 @@
+"""The bundled sample class (autograder/sample_class), generated from the catalogs.
+
+Run ``.venv/bin/python -m tests.sample_class`` after changing a solution notebook or a
+catalog; ``test_sample_class_is_current`` fails until you do.
+
+Each student is a recipe: the solution with some mutants swapped in, the untouched
+release, or a misbehaving file.
+"""
+
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+
+from nncourse.mutate import solved_submission
+from tests import harness
+from tests.mutants import nb01
+
+CATALOGS = {"01_gradient_checking": nb01.MUTANTS}
+
+# student -> assignment -> recipe: a dict {target: mutant name}, "release", or
+# ("renamed", filename), ("bytes", content), ("extra", filename)
+CLASS = {
+    "ada": {"01_gradient_checking": {}},
+    "ben": {"01_gradient_checking": "release"},
+    "cara": {
+        "01_gradient_checking": {
+            "svm_loss_vectorized": "reg_W_in_dW",
+            "softmax_loss_vectorized": "no_shift",
+        }
+    },
+    "dev": {"01_gradient_checking": {"numerical_gradient": "forward_difference"}},
+    "eli": {
+        "01_gradient_checking": {
+            "relative_error": "no_floor",
+            "svm_loss_naive": "counts_correct_class",
+        }
+    },
+    "fay": {"01_gradient_checking": ("renamed", "Copy of 01_gradient_checking.ipynb")},
+    "gus": {"01_gradient_checking": ("bytes", b'{"cells": [{"cell_type": "code", ')},
+    "hal": {"01_gradient_checking": ("extra", "scratch.ipynb")},
+}
+
+
+def mutant_source(assignment: str, target: str, name: str) -> str:
+    for m in CATALOGS[assignment]:
+        if m.target == target and m.name == name:
+            return m.source
+    raise KeyError(f"{assignment}: no mutant {target}/{name}")
+
+
+def write_student(root: Path, student: str, assignment: str, recipe) -> None:
+    folder = root / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    release = harness.read("assignments", assignment)
+    solved = solved_submission(release, harness.read("solutions", assignment))
+    name = f"{assignment}.ipynb"
+    if recipe == "release":
+        nbformat.write(release, folder / name)
+    elif isinstance(recipe, dict):
+        replacements = {t: mutant_source(assignment, t, n) for t, n in recipe.items()}
+        nb = solved_submission(release, harness.read("solutions", assignment), replacements)
+        nbformat.write(nb, folder / name)
+    elif recipe[0] == "renamed":
+        nbformat.write(solved, folder / recipe[1])
+    elif recipe[0] == "bytes":
+        (folder / name).write_bytes(recipe[1])
+    elif recipe[0] == "extra":
+        nbformat.write(solved, folder / name)
+        nbformat.write(solved, folder / recipe[1])
+    else:
+        raise ValueError(f"unknown recipe {recipe!r}")
+
+
+def write_sample_class(root: Path) -> None:
+    for student, assignments in CLASS.items():
+        for assignment, recipe in assignments.items():
+            write_student(root, student, assignment, recipe)
+
+
+def main() -> int:
+    target = harness.COURSE.sample_class
+    shutil.rmtree(target, ignore_errors=True)
+    write_sample_class(target)
+    print(f"wrote {sum(1 for _ in target.rglob('*.ipynb'))} files under {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,189 @@
+"""Every assignment, end to end through nbgrader: release, solution, mutants.
+
+For each assignment with a mutation catalog:
+- the release leaks no solution and no hidden test, and matches solutions/;
+- the solution notebook executes top to bottom, lesson included;
+- graded as a student, the solution gets full marks and the release gets zero;
+- every realistic bug loses points on its own function's tests, with a checks message;
+- every correct alternative keeps full marks.
+All submissions of an assignment are graded in one `nncourse grade` batch.
+"""
+
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from nncourse.build import generate_release, stale_files
+from nncourse.mutate import defined_names
+from tests import harness
+from tests.mutants import nb01
+
+# The graded names of DESIGN.md, "The notebook series".
+GRADED = {
+    "01_gradient_checking": {
+        "numerical_gradient",
+        "numerical_gradient_array",
+        "relative_error",
+        "svm_loss_naive",
+        "svm_loss_vectorized",
+        "softmax_loss_naive",
+        "softmax_loss_vectorized",
+    },
+}
+CATALOGS = {"01_gradient_checking": nb01.MUTANTS}
+MIN_BUGS, MIN_ALTS = 5, 2
+
+
+def per_assignment(values=None):
+    """Parametrize over assignments; each assignment's tests share one xdist worker."""
+    return [
+        pytest.param(a, marks=pytest.mark.xdist_group(a), id=a)
+        for a in (values if values is not None else CATALOGS)
+    ]
+
+
+def per_mutant(kind):
+    return [
+        pytest.param(a, m, marks=pytest.mark.xdist_group(a), id=f"{m.target}-{m.name}")
+        for a, catalog in CATALOGS.items()
+        for m in catalog
+        if m.kind == kind
+    ]
+
+
+_BATCHES = {}
+
+
+@pytest.fixture(scope="session")
+def batch():
+    """Grade an assignment's whole batch once per worker, on first use."""
+    scratch = tempfile.TemporaryDirectory(prefix="nncourse-batch-")
+
+    def get(assignment):
+        if assignment not in _BATCHES:
+            tmp = Path(scratch.name) / assignment
+            _BATCHES[assignment] = harness.run_batch(assignment, CATALOGS[assignment], tmp)
+        return _BATCHES[assignment]
+
+    yield get
+    scratch.cleanup()
+
+
+def solution_sources(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_solution_cells_define_exactly_the_graded_names(assignment):
+    nb = harness.read("solutions", assignment)
+    names = set()
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and cell.cell_type == "code":
+            names |= {n for n in defined_names(cell.source) if not n.startswith("_")}
+    top_level = {n for n in names if "." not in n}
+    assert GRADED[assignment] <= top_level, f"missing: {GRADED[assignment] - top_level}"
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_test_cells_are_named_and_independent(assignment):
+    nb = harness.read("solutions", assignment)
+    graded = {harness.key(t) for t in GRADED[assignment]}
+    points = {}
+    for cell in harness.test_cells(nb):
+        meta = cell.metadata["nbgrader"]
+        target = harness.target_of(meta["grade_id"])
+        assert target in graded, f"{meta['grade_id']} tests an ungraded name"
+        assert meta.get("locked") and meta.get("points", 0) > 0
+        used = harness.called_names(cell.source) & graded
+        assert used == {target}, f"{meta['grade_id']} uses {sorted(used)}, not only {target}"
+        hidden = "_hidden" in meta["grade_id"]
+        if hidden:
+            assert re.fullmatch(
+                r"\s*### BEGIN HIDDEN TESTS\n.*### END HIDDEN TESTS\s*", cell.source, re.S
+            ), f"{meta['grade_id']}: a hidden cell holds only a hidden block"
+        else:
+            assert "HIDDEN TESTS" not in cell.source
+        kind = "hidden" if hidden else "visible"
+        points.setdefault(target, {"visible": 0, "hidden": 0})[kind] += meta["points"]
+    assert set(points) == graded, f"untested: {graded - set(points)}"
+    for target, p in points.items():
+        assert p["visible"] > 0, f"{target} has no visible test"
+        assert p["hidden"] > p["visible"], f"{target}: hidden tests must carry most points"
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_release_leaks_no_solution_or_hidden_test(assignment):
+    solution = harness.read("solutions", assignment)
+    release_text = "\n".join(
+        p.read_text() for p in (harness.ROOT / "assignments" / assignment).rglob("*") if p.is_file()
+    )
+    assert "BEGIN SOLUTION" not in release_text and "HIDDEN TESTS" not in release_text
+    secret = harness.secret_lines(solution)
+    assert secret, "expected solution blocks in the solution notebook"
+    release = "\n".join(c.source for c in harness.read("assignments", assignment).cells)
+    leaked = [ln for ln in secret if ln in release]
+    assert not leaked, f"solution/hidden lines in the release: {leaked[:3]}"
+
+
+def test_assignments_match_solutions(tmp_path):
+    release = generate_release(harness.COURSE, tmp_path)
+    assert stale_files(release, harness.ROOT / "assignments") == []
+
+
+@pytest.mark.parametrize("assignment", per_assignment(harness.COURSE.assignment_ids()))
+def test_solution_notebook_executes(assignment):
+    path = harness.notebook_path("solutions", assignment)
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_solution_gets_full_marks_and_release_zero(batch, assignment):
+    result = batch(assignment)
+    solution, release = result.grades["solution"], result.grades["release"]
+    assert solution["status"] == "ok" and release["status"] == "ok"
+    full = sum(result.tests[k][1] for k in result.tests if k[0] == "solution")
+    assert full > 0
+    assert float(solution["score"]) == full, solution["detail"]
+    assert float(release["score"]) == 0.0
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_catalog_is_complete(assignment):
+    for target in GRADED[assignment]:
+        kinds = [m.kind for m in CATALOGS[assignment] if m.target == target]
+        assert kinds.count("bug") >= MIN_BUGS, f"{target}: fewer than {MIN_BUGS} bugs"
+        assert kinds.count("alt") >= MIN_ALTS, f"{target}: fewer than {MIN_ALTS} alternatives"
+
+
+@pytest.mark.parametrize("assignment, mutant", per_mutant("bug"))
+def test_bug_loses_points_with_a_message(batch, assignment, mutant):
+    result = batch(assignment)
+    student = result.placement[(mutant.target, mutant.name)]
+    assert result.grades[student]["status"] == "ok", result.grades[student]["detail"]
+    score, full = result.target_score(student, mutant.target)
+    assert score < full, f"{mutant.name} ({mutant.why}) kept all {full} points"
+    messages = [
+        msg
+        for (s, grade_id), msg in result.errors.items()
+        if s == student and harness.target_of(grade_id) == harness.key(mutant.target)
+    ]
+    assert any(m.startswith("AssertionError: ") and len(m) > 40 for m in messages) or any(
+        not m.startswith("AssertionError") for m in messages
+    ), messages
+
+
+@pytest.mark.parametrize("assignment, mutant", per_mutant("alt"))
+def test_alternative_keeps_full_marks(batch, assignment, mutant):
+    result = batch(assignment)
+    student = result.placement[(mutant.target, mutant.name)]
+    score, full = result.target_score(student, mutant.target)
+    failed = {g: m for (s, g), m in result.errors.items() if s == student}
+    assert score == full, f"{mutant.name} lost points: {failed}"
