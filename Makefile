@@ -36,11 +36,11 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/nbstripout --verify solutions/*/*.ipynb assignments/*/*.ipynb
+	$(BIN)/nbstripout --keep-id --verify solutions/*/*.ipynb assignments/*/*.ipynb
 
 format: $(STAMP)
 	$(BIN)/ruff format .
-	$(BIN)/nbstripout solutions/*/*.ipynb
+	$(BIN)/nbstripout --keep-id solutions/*/*.ipynb
 
 clean:
 	rm -rf $(VENV) autograder/.gradebook .pytest_cache tests/artifacts

@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nncourse.build import generate_release, stale_files
 from nncourse.mutate import defined_names
 from tests import harness
-from tests.mutants import nb01
+from tests.mutants import nb01, nb02
 
 # The graded names of DESIGN.md, "The notebook series".
 GRADED = {
@@ -33,8 +33,17 @@ GRADED = {
         "softmax_loss_naive",
         "softmax_loss_vectorized",
     },
+    "02_minibatch_sgd": {
+        "minibatches",
+        "sgd",
+        "sgd_momentum",
+        "nesterov_momentum",
+        "adagrad",
+        "rmsprop",
+        "adam",
+    },
 }
-CATALOGS = {"01_gradient_checking": nb01.MUTANTS}
+CATALOGS = {"01_gradient_checking": nb01.MUTANTS, "02_minibatch_sgd": nb02.MUTANTS}
 MIN_BUGS, MIN_ALTS = 5, 2
 
 

@@ -179,13 +179,14 @@ def test_regrading_one_student_replaces_only_their_rows(odd_class, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["grade", "nowhere", "--assignment", A, "--out", "x"], "does not exist"),
-        (["grade", ".", "--assignment", "99_nope", "--out", "x"], "unknown assignment"),
-        (["grade", ".", "--assignment", A, "--out", "x", "--timeout", "0"], "--timeout"),
+        (["grade", "nowhere", "--assignment", A, "--out", "OUT"], "does not exist"),
+        (["grade", ".", "--assignment", "99_nope", "--out", "OUT"], "unknown assignment"),
+        (["grade", ".", "--assignment", A, "--out", "OUT", "--timeout", "0"], "--timeout"),
         (["--course", "/", "build"], "does not exist"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(tmp_path, args, message):
+    args = [str(tmp_path / "out") if a == "OUT" else a for a in args]
     proc = subprocess.run(
         [NCOURSE, *args], cwd=harness.ROOT, capture_output=True, text=True, timeout=120
     )

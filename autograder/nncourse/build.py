@@ -53,11 +53,14 @@ def build(course: Course, check: bool = False) -> list[str]:
         release = generate_release(course, work, db_url)
         if check:
             return stale_files(release, course.assignments)
-        staging = course.root / ".assignments.new"
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(release, staging)
-        shutil.rmtree(course.assignments, ignore_errors=True)
+        # Swap the new release in with renames, so assignments/ is never half-written.
+        staging = Path(tempfile.mkdtemp(prefix=".assignments-new-", dir=course.root))
+        old = Path(tempfile.mkdtemp(prefix=".assignments-old-", dir=course.root))
+        shutil.copytree(release, staging, dirs_exist_ok=True)
+        if course.assignments.exists():
+            course.assignments.rename(old / "assignments")
         staging.rename(course.assignments)
+        shutil.rmtree(old)
         return []
 
 

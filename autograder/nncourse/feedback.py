@@ -6,8 +6,8 @@ test cell's code with its name and keeps only the student-facing message of a fa
 """
 
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
 from nbformat.v4 import new_output
+from traitlets import Bool
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
 

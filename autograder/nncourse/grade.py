@@ -10,6 +10,7 @@ Nothing is written into the course repository.
 
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,13 +50,19 @@ class GradeResult:
     test_rows: list[dict] = field(default_factory=list)
 
 
-def prepare_run_dir(course: Course, opts: GradeOptions):
-    """Create the run's nbgrader course and seed its gradebook from solutions/."""
+def prepare_run_dir(course: Course, opts: GradeOptions, ipc: Path):
+    """Create the run's nbgrader course and seed its gradebook from solutions/.
+
+    Kernels get their connection sockets under ``ipc`` (a short path: socket names are
+    limited to about 100 characters)."""
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
     db_url = opts.db_url or f"sqlite:///{out / 'gradebook.db'}"
     config = course_config(course, out, db_url)
     config.Execute.timeout = int(opts.timeout)
+    # Kernels talk over local IPC sockets, not TCP: nothing listens on the network.
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(ipc / "kernel")
     config.Execute.interrupt_on_timeout = True
     config.GenerateFeedback.preprocessors = feedback_preprocessors()
     config.HTMLExporter.template_name = "feedback"
@@ -181,9 +188,10 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     opts.out = opts.out.resolve()
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)
-    api, db_url = prepare_run_dir(course, opts)
     clear_previous(opts.out, opts.assignment, sorted({e.student for e in entries}))
-    autograde(api, opts.assignment, entries)
+    with tempfile.TemporaryDirectory(prefix="nncourse-ipc-") as ipc:
+        api, db_url = prepare_run_dir(course, opts, Path(ipc))
+        autograde(api, opts.assignment, entries)
     grade_rows, test_rows = score_rows(api, course, opts, entries, db_url)
     replace = set(opts.students) if opts.students else None
     write_rows(opts.out / "grades.csv", GRADES_COLUMNS, grade_rows, replace)
