@@ -118,7 +118,7 @@ def _error_line(result: dict) -> str:
     return (errors[-1] if errors else (lines[-1] if lines else "nbgrader failed"))[:200]
 
 
-def score_rows(api, course: Course, opts: GradeOptions, entries: list[Entry], db_url: str):
+def score_rows(course: Course, opts: GradeOptions, entries: list[Entry], db_url: str):
     """grades.csv and tests.csv rows for every entry, from the gradebook."""
     from nbgrader.api import Gradebook
 
@@ -139,10 +139,10 @@ def score_rows(api, course: Course, opts: GradeOptions, entries: list[Entry], db
                 scores = submission_scores(gb, entry, assignment)
                 tests = scores.tests
                 failed = failed_tests(tests, cells[entry.notebook])
-                if failed and not entry.detail:
-                    entry.detail = (
-                        f"{len(failed)} of {len(cells[entry.notebook])} tests failed: "
-                        + ", ".join(failed)
+                if failed:
+                    summary = f"{len(failed)} of {len(cells[entry.notebook])} tests failed: "
+                    entry.detail = "; ".join(
+                        filter(None, [entry.detail, summary + ", ".join(failed)])
                     )
                 total = scores.total
             else:
@@ -192,7 +192,7 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     with tempfile.TemporaryDirectory(prefix="nncourse-ipc-") as ipc:
         api, db_url = prepare_run_dir(course, opts, Path(ipc))
         autograde(api, opts.assignment, entries)
-    grade_rows, test_rows = score_rows(api, course, opts, entries, db_url)
+    grade_rows, test_rows = score_rows(course, opts, entries, db_url)
     replace = set(opts.students) if opts.students else None
     write_rows(opts.out / "grades.csv", GRADES_COLUMNS, grade_rows, replace)
     write_rows(opts.out / "tests.csv", TESTS_COLUMNS, test_rows, replace)
