@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lab build check lint format clean venv
+.PHONY: demo test lab build check lint format clean venv system-deps
 
 venv: $(STAMP)
 
@@ -16,7 +16,17 @@ $(STAMP): pyproject.toml
 	  || { echo "could not create a venv: on Debian, apt-get install python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory system-deps
 	@touch $(STAMP)
+
+# Debian's chromium drives the browser tests through Playwright (no browser download).
+# Installed when we are root with apt; otherwise those tests say why they skip.
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "note: chromium missing and not root: browser tests will be skipped"; fi; \
+	fi
 
 demo: $(STAMP)
 	$(BIN)/nncourse demo

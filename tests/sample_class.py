@@ -15,27 +15,39 @@ import nbformat
 
 from nncourse.mutate import solved_submission
 from tests import harness
-from tests.mutants import nb01
+from tests.mutants import nb01, nb02, nb03
 
-CATALOGS = {"01_gradient_checking": nb01.MUTANTS}
+CATALOGS = {
+    "01_gradient_checking": nb01.MUTANTS,
+    "02_minibatch_sgd": nb02.MUTANTS,
+    "03_lr_schedules": nb03.MUTANTS,
+}
 
 # student -> assignment -> recipe: a dict {target: mutant name}, "release", or
 # ("renamed", filename), ("bytes", content), ("extra", filename)
 CLASS = {
-    "ada": {"01_gradient_checking": {}},
-    "ben": {"01_gradient_checking": "release"},
+    "ada": {"01_gradient_checking": {}, "02_minibatch_sgd": {}, "03_lr_schedules": {}},
+    "ben": {"01_gradient_checking": "release", "02_minibatch_sgd": "release"},
     "cara": {
         "01_gradient_checking": {
             "svm_loss_vectorized": "reg_W_in_dW",
             "softmax_loss_vectorized": "no_shift",
-        }
+        },
+        "02_minibatch_sgd": {"adam": "no_bias_correction", "sgd_momentum": "plus_lr_dw"},
+        "03_lr_schedules": {"cosine_with_restarts": "T_mult_ignored"},
     },
-    "dev": {"01_gradient_checking": {"numerical_gradient": "forward_difference"}},
+    "dev": {
+        "01_gradient_checking": {"numerical_gradient": "forward_difference"},
+        "02_minibatch_sgd": {"minibatches": "separate_permutations"},
+        "03_lr_schedules": {"with_warmup": "ramp_t_plus_one", "step_decay": "float_division"},
+    },
     "eli": {
         "01_gradient_checking": {
             "relative_error": "no_floor",
             "svm_loss_naive": "counts_correct_class",
-        }
+        },
+        "02_minibatch_sgd": {"rmsprop": "eps_inside_sqrt"},
+        "03_lr_schedules": "release",
     },
     "fay": {"01_gradient_checking": ("renamed", "Copy of 01_gradient_checking.ipynb")},
     "gus": {"01_gradient_checking": ("bytes", b'{"cells": [{"cell_type": "code", ')},

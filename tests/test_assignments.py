@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nncourse.build import generate_release, stale_files
 from nncourse.mutate import defined_names
 from tests import harness
-from tests.mutants import nb01, nb02
+from tests.mutants import nb01, nb02, nb03
 
 # The graded names of DESIGN.md, "The notebook series".
 GRADED = {
@@ -42,8 +42,21 @@ GRADED = {
         "rmsprop",
         "adam",
     },
+    "03_lr_schedules": {
+        "step_decay",
+        "multistep_decay",
+        "cosine_decay",
+        "linear_decay",
+        "inverse_sqrt",
+        "cosine_with_restarts",
+        "with_warmup",
+    },
 }
-CATALOGS = {"01_gradient_checking": nb01.MUTANTS, "02_minibatch_sgd": nb02.MUTANTS}
+CATALOGS = {
+    "01_gradient_checking": nb01.MUTANTS,
+    "02_minibatch_sgd": nb02.MUTANTS,
+    "03_lr_schedules": nb03.MUTANTS,
+}
 MIN_BUGS, MIN_ALTS = 5, 2
 
 

@@ -20,6 +20,7 @@ from nnkit.plots import (  # noqa: E402
     plot_curves,
     plot_decision_boundary,
     plot_error_vs_h,
+    plot_trajectories,
     plot_weight_templates,
     show_images,
 )
@@ -305,3 +306,95 @@ def test_weight_templates_drop_the_bias_row():
 def test_weight_templates_reject_bad_shapes(W, kwargs):
     with pytest.raises(ValueError):
         plot_weight_templates(W, (8, 8), **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# optimizer trajectories
+
+
+def bowl(w):
+    """(value, gradient) of x**2 + 4 y**2, on a point (2,) or a stack (2, ...)."""
+    return w[0] ** 2 + 4 * w[1] ** 2, np.stack([2 * w[0], 8 * w[1]])
+
+
+def path_lines(ax):
+    return {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+
+
+def test_plot_trajectories_contours_and_one_labelled_line_per_path():
+    paths = {
+        "sgd": np.array([[1.5, 1.0], [1.0, -0.5], [0.5, 0.2]]),
+        "adam": [[-1.0, 1.0], [-0.5, 0.5]],
+    }
+    ax = plot_trajectories(bowl, paths, xlim=(-2, 2), ylim=(-1.5, 1.5), levels=7, minimum=(0, 0))
+    assert isinstance(ax, Axes)
+    contours = [c for c in ax.collections if isinstance(c, ContourSet)]
+    assert len(contours) == 1 and len(contours[0].levels) <= 9
+    lines = path_lines(ax)
+    assert list(lines) == ["sgd", "adam"]
+    np.testing.assert_array_equal(lines["sgd"].get_xdata(), [1.5, 1.0, 0.5])
+    np.testing.assert_array_equal(lines["adam"].get_ydata(), [1.0, 0.5])
+    # A start marker in the path's colour, and the star at the minimum.
+    starts = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert [(ln.get_xdata()[0], ln.get_ydata()[0]) for ln in starts] == [(1.5, 1.0), (-1.0, 1.0)]
+    assert starts[0].get_color() == lines["sgd"].get_color()
+    stars = [ln for ln in ax.lines if ln.get_marker() == "*"]
+    assert len(stars) == 1 and stars[0].get_xdata()[0] == 0.0
+    assert ax.get_xlim() == (-2, 2) and ax.get_ylim() == (-1.5, 1.5)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "adam"]
+
+
+def test_plot_trajectories_given_levels_and_axes():
+    _, ax = plt.subplots()
+    levels = [0.1, 1.0, 10.0]
+    out = plot_trajectories(bowl, {"p": [[0.0, 1.0]]}, ax=ax, levels=levels, resolution=20)
+    assert out is ax
+    contour = next(c for c in ax.collections if isinstance(c, ContourSet))
+    np.testing.assert_allclose(contour.levels, levels)
+
+
+def test_plot_trajectories_pointwise_function_gives_the_same_contours():
+    calls = []
+
+    def pointwise(w):  # refuses stacks of points, and returns a plain value
+        calls.append(w.shape)
+        if w.shape != (2,):
+            raise ValueError("one point at a time")
+        return float(w[0] ** 2 + 4 * w[1] ** 2)
+
+    levels = [0.5, 2.0, 4.0]
+    ax1 = plot_trajectories(pointwise, {}, levels=levels, resolution=15)
+    ax2 = plot_trajectories(bowl, {}, levels=levels, resolution=15)
+    assert calls.count((2,)) == 15 * 15
+    (c1,) = (c for c in ax1.collections if isinstance(c, ContourSet))
+    (c2,) = (c for c in ax2.collections if isinstance(c, ContourSet))
+    for seg1, seg2 in zip(c1.allsegs, c2.allsegs, strict=True):
+        assert len(seg1) == len(seg2)
+        for a, b in zip(seg1, seg2, strict=True):
+            np.testing.assert_allclose(a, b)
+    assert ax1.get_legend() is None
+
+
+def test_plot_trajectories_tolerates_diverged_paths():
+    path = np.array([[1.0, 1.0], [10.0, -10.0], [np.inf, np.nan]])
+    ax = plot_trajectories(bowl, {"diverged": path})
+    ax.figure.canvas.draw()
+    assert ax.get_xlim() == (-2.0, 2.0)
+
+
+@pytest.mark.parametrize(
+    "paths, kwargs",
+    [
+        ({"p": np.zeros((3, 3))}, {}),
+        ({"p": np.zeros(2)}, {}),
+        ({"p": np.zeros((0, 2))}, {}),
+        ({}, {"xlim": (1.0, -1.0)}),
+        ({}, {"ylim": (0.0, np.inf)}),
+        ({}, {"levels": 0}),
+        ({}, {"levels": [1.0, 0.5]}),
+        ({}, {"resolution": 1}),
+    ],
+)
+def test_plot_trajectories_rejects_bad_input(paths, kwargs):
+    with pytest.raises(ValueError):
+        plot_trajectories(bowl, paths, **kwargs)

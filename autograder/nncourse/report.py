@@ -49,6 +49,7 @@ def summary_table(grade_rows: list[dict]) -> str:
             f"{_short(r['detail'])}"
         )
     counts = Counter(r["status"] for r in grade_rows)
+    lines.append("(max_score counts written answers too; grade them in `nbgrader formgrader`)")
     lines.append("")
     lines.append("status: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     graded = [float(r["score"]) for r in grade_rows if float(r["max_score"]) > 0]

@@ -320,3 +320,84 @@ def plot_weight_templates(
     if len(names) != W.shape[1]:
         raise ValueError(f"got {len(names)} class names for {W.shape[1]} columns of W")
     return show_images(templates, labels=names, ncols=min(10, W.shape[1]), fig=fig)
+
+
+# ---------------------------------------------------------------------------
+# optimizer trajectories on 2-D functions
+
+
+def _grid_values(f: Callable, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
+    """Values of f on a meshgrid: one call on the stack of all points when f accepts it
+    (as the functions of ``nnkit.functions2d`` do), else one call per point."""
+
+    def value_of(out):
+        return out[0] if isinstance(out, tuple) else out
+
+    try:
+        Z = np.asarray(value_of(f(np.stack([xx, yy]))), dtype=np.float64)
+        if Z.shape == xx.shape:
+            return Z
+    except (ValueError, TypeError, IndexError):
+        pass
+    points = zip(xx.ravel(), yy.ravel(), strict=True)
+    Z = np.array([float(value_of(f(np.array([x, y])))) for x, y in points])
+    return Z.reshape(xx.shape)
+
+
+def plot_trajectories(
+    f: Callable,
+    paths: Mapping[str, Sequence],
+    ax: Axes | None = None,
+    xlim: tuple[float, float] = (-2.0, 2.0),
+    ylim: tuple[float, float] = (-2.0, 2.0),
+    levels: int | Sequence[float] = 20,
+    resolution: int = 200,
+    minimum: Sequence[float] | None = None,
+) -> Axes:
+    """Contour lines of a 2-D function with optimizer paths drawn over them.
+
+    Inputs:
+    - f: maps a point (2,) to its value, or to ``(value, gradient)`` like the functions
+      of ``nnkit.functions2d``. If f also takes a stack of points (2, R, R) the grid is
+      evaluated in one call, else point by point.
+    - paths: {name: (T, 2) array of the points visited, start first}. Points that
+      left the plot (or became inf/nan) are simply not shown.
+    - xlim, ylim: the plotted window; the grid has ``resolution`` points along each axis.
+    - levels: number of contour levels, or the increasing level values themselves
+      (e.g. ``np.logspace(-1, 3, 15)`` for a function that varies over decades).
+    - minimum: a point (2,) to mark with a star, e.g. the known minimum.
+
+    Draws one contour set (grey), then one line per path, labelled with its name, with a
+    larger marker at its start; the legend lists the paths. Returns the axes.
+    """
+    resolution = _int_at_least(resolution, 2, "resolution")
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if len(lim) != 2 or not all(math.isfinite(v) for v in lim) or not lim[0] < lim[1]:
+            raise ValueError(f"{name} must be (low, high) with low < high, got {lim!r}")
+    if not isinstance(levels, numbers.Integral):
+        levels = np.asarray(levels, dtype=np.float64)
+        if levels.ndim != 1 or levels.size == 0 or np.any(np.diff(levels) <= 0):
+            raise ValueError("levels must be a positive int or an increasing sequence")
+    else:
+        levels = _int_at_least(levels, 1, "levels")
+    checked = {}
+    for name, path in paths.items():
+        path = np.asarray(path, dtype=np.float64)
+        if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
+            raise ValueError(f"path {name!r} must have shape (T, 2) with T >= 1, got {path.shape}")
+        checked[name] = path
+    xx, yy = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
+    ax = _axes(ax)
+    ax.contour(xx, yy, _grid_values(f, xx, yy), levels=levels, colors="0.6", linewidths=0.8)
+    for name, path in checked.items():
+        (line,) = ax.plot(path[:, 0], path[:, 1], ".-", markersize=3, linewidth=1.2, label=name)
+        ax.plot(path[0, 0], path[0, 1], "o", color=line.get_color(), markersize=7)
+    if minimum is not None:
+        ax.plot(*np.asarray(minimum, dtype=np.float64), "*", color="k", markersize=12)
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_xlabel("$w_0$")
+    ax.set_ylabel("$w_1$")
+    if checked:
+        ax.legend(fontsize="small")
+    return ax
