@@ -23,14 +23,19 @@ def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: 
     _check_step(h)
     grad = np.zeros(x.shape, dtype=np.float64)
     for ix in np.ndindex(x.shape):
-        old = x[ix]
-        x[ix] = old + h
-        fxph = float(f(x))
-        x[ix] = old - h
-        fxmh = float(f(x))
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
+        grad[ix] = _centred_difference(f, x, ix, h)
     return grad
+
+
+def _centred_difference(f, x: np.ndarray, ix: tuple, h: float) -> float:
+    """(f(x + h e_ix) - f(x - h e_ix)) / 2h, restoring x[ix] exactly."""
+    old = x[ix]
+    x[ix] = old + h
+    fxph = float(f(x))
+    x[ix] = old - h
+    fxmh = float(f(x))
+    x[ix] = old
+    return (fxph - fxmh) / (2 * h)
 
 
 def eval_numerical_gradient_array(
@@ -105,13 +110,7 @@ def grad_check_sparse(
     results = []
     for _ in range(num_checks):
         ix = tuple(int(rng.integers(n)) for n in x.shape)
-        old = x[ix]
-        x[ix] = old + h
-        fxph = float(f(x))
-        x[ix] = old - h
-        fxmh = float(f(x))
-        x[ix] = old
-        numerical = (fxph - fxmh) / (2 * h)
+        numerical = _centred_difference(f, x, ix, h)
         analytic = float(analytic_grad[ix])
         results.append((ix, numerical, analytic, rel_error(numerical, analytic)))
     return results

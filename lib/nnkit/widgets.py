@@ -24,9 +24,18 @@ How a notebook uses them (one cell each)::
     TrainingComparison(schedules=("step", "cosine", "sgdr"), explorer=explorer)
 
 With ``%matplotlib widget`` (ipympl) the figure is built once and its lines are updated
-in place (``line.set_data``, ``fig.canvas.draw_idle()``). Under any other backend
-(inline, Agg in tests) the same figure is rendered to a PNG shown in an
-``ipywidgets.Image`` after each change, so the widgets still work, only more slowly.
+in place (``line.set_data``, ``ax.relim(); ax.autoscale_view()``). When the axes
+limits change the figure is redrawn with ``fig.canvas.draw_idle()``; when they do not
+(most slider moves) only the lines are drawn over a cached background and blitted,
+which halves the slider -> picture latency (benchmarks/bench_widget_latency.py).
+Under any other backend (inline, Agg in tests) the same figure is rendered to a PNG
+shown in an ``ipywidgets.Image`` after each change, so the widgets still work, only
+more slowly.
+
+For readers without a kernel: ``display_static(plot_all_schedules())`` stores a PNG in
+the notebook, and the explorer's and the comparison's own outputs carry a PNG of their
+figure next to the widget view (``_repr_mimebundle_``), which nbconvert and the GitHub
+viewer show when there is no widget state.
 
 Compute is kept apart from redraw: ``make_schedule`` and ``schedule_curve`` are pure
 functions of the parameters; the widget classes only read sliders, call them, and
@@ -58,6 +67,7 @@ __all__ = [
     "SCHEDULES",
     "Param",
     "ScheduleExplorer",
+    "RunResult",
     "ScheduleSpec",
     "TrainingComparison",
     "default_params",
@@ -157,7 +167,7 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             S.inverse_sqrt,
             (_LR0, Param("warmup", "int", 30, 1, 500, 1, scale=0.1)),
             rf"{_LR}_t = {_LR}_0 \sqrt{{w}}\,\min\left(\frac{{1}}{{\sqrt{{t}}}},\ "
-            r"\frac{t}{w^{3/2}}\right)\ (t \ge 1),\quad \mathrm{lr}_0 = 0",
+            r"\frac{t}{w^{3/2}}\right)\ (t \ge 1),\quad 0\ \text{at}\ t = 0",
         ),
         ScheduleSpec(
             "sgdr",
@@ -404,6 +414,13 @@ class _FigureHost:
             plt.close(self.fig)
 
 
+def _close_tree(widget) -> None:
+    """Close a widget and every widget inside it (boxes hold theirs in ``children``)."""
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
 def _error_html(message: str) -> str:
     return f'<span style="color:#b00020"><b>Error:</b> {html.escape(message)}</span>'
 
@@ -443,7 +460,7 @@ def _control(p: Param, value) -> widgets.Widget:
     )
     if p.kind == "float":
         w = widgets.FloatSlider(
-            value=value, min=p.min, max=p.max, step=p.step, readout_format=".4g", **common
+            value=value, min=p.min, max=p.max, step=p.step, readout_format=".4", **common
         )
     elif p.kind == "int":
         w = widgets.IntSlider(
@@ -489,7 +506,7 @@ class ScheduleExplorer(_Guarded):
         num_steps: int = 300,
         overlay: Iterable[str] = (),
         log_scale: bool = False,
-        figsize=(7.0, 3.4),
+        figsize=(6.4, 3.4),
     ):
         super().__init__()
         _spec(schedule)
@@ -557,7 +574,10 @@ class ScheduleExplorer(_Guarded):
         self.readout = widgets.HTML(value="")
         self.readout.add_class("nnkit-readout")
         self.readout_values: dict[str, float] = {}
-        self.controls = widgets.VBox([self.param_boxes[schedule]])
+        # the sliders keep their width; on a narrow page the plot wraps below them
+        self.controls = widgets.VBox(
+            [self.param_boxes[schedule]], layout=widgets.Layout(flex="0 0 auto")
+        )
 
         self._host = _FigureHost(figsize)
         self.fig, self.ax = self._host.fig, self._host.axes[0]
@@ -593,7 +613,9 @@ class ScheduleExplorer(_Guarded):
             [
                 top,
                 self.overlay_select,
-                widgets.HBox([self.controls, self.canvas]),
+                widgets.HBox(
+                    [self.controls, self.canvas], layout=widgets.Layout(flex_flow="row wrap")
+                ),
                 self.formula,
                 self.param_text,
                 self.readout,
@@ -746,9 +768,11 @@ class ScheduleExplorer(_Guarded):
         return self._host.mimebundle(self.widget, **kwargs)
 
     def close(self):
-        """Close the figure and the widgets."""
+        """Close the figure and all the widgets, hidden parameter boxes included."""
         self._host.close()
-        self.widget.close()
+        for box in self.param_boxes.values():
+            _close_tree(box)
+        _close_tree(self.widget)
 
 
 # ---------------------------------------------------------------------------
@@ -1067,8 +1091,9 @@ class TrainingComparison(_Guarded):
         return self._host.mimebundle(self.widget, **kwargs)
 
     def close(self):
+        """Close the figure and all the widgets."""
         self._host.close()
-        self.widget.close()
+        _close_tree(self.widget)
 
 
 # ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ in a student's submission. ``kind="bug"`` must lose points on that function's te
 """
 
 from dataclasses import dataclass
+from textwrap import dedent
 
 
 @dataclass(frozen=True)
@@ -15,3 +16,19 @@ class Mutant:
     kind: str  # "bug" or "alt"
     source: str  # full `def ...` source replacing the target (dedented)
     why: str = ""  # the student misconception it models
+
+
+def mutant(target: str, name: str, kind: str, source: str, why: str) -> Mutant:
+    """A Mutant whose source is dedented (catalogs write it indented in triple quotes)."""
+    return Mutant(target=target, name=name, kind=kind, source=dedent(source).lstrip(), why=why)
+
+
+def edit(base: str, *edits: tuple[str, str]) -> str:
+    """``base`` (dedented) with each ``old`` text replaced by ``new``; ``old`` must occur
+    exactly once, so each bug carries exactly the one mistake it names."""
+    source = dedent(base).lstrip()
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{old!r} occurs {source.count(old)} times in the base source")
+        source = source.replace(old, new)
+    return source

@@ -18,14 +18,8 @@ Input families named in ``why`` (what exposes a bug):
   scores ~ N(0, 1000**2)); loss and dW must be finite and equal the reference.
 """
 
-from textwrap import dedent
-
 from tests.mutants import Mutant
-
-
-def _m(target: str, name: str, kind: str, source: str, why: str) -> Mutant:
-    return Mutant(target=target, name=name, kind=kind, source=dedent(source).lstrip(), why=why)
-
+from tests.mutants import mutant as _m
 
 NG = "numerical_gradient"
 NGA = "numerical_gradient_array"

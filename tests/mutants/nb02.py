@@ -31,25 +31,9 @@ Input families named in ``why`` (what exposes a bug):
   gradient scale 1e-3..10.
 """
 
-from textwrap import dedent
-
 from tests.mutants import Mutant
-
-
-def _m(target: str, name: str, kind: str, source: str, why: str) -> Mutant:
-    return Mutant(target=target, name=name, kind=kind, source=dedent(source).lstrip(), why=why)
-
-
-def _edit(base: str, *edits: tuple[str, str]) -> str:
-    """``base`` (dedented) with each ``old`` text replaced by ``new``; ``old`` must occur
-    exactly once."""
-    source = dedent(base).lstrip()
-    for old, new in edits:
-        if source.count(old) != 1:
-            raise ValueError(f"{old!r} occurs {source.count(old)} times in the base source")
-        source = source.replace(old, new)
-    return source
-
+from tests.mutants import edit as _edit
+from tests.mutants import mutant as _m
 
 MB = "minibatches"
 SGD = "sgd"
