@@ -370,15 +370,36 @@ def notebook_errors(page) -> list[str]:
     return page.evaluate(ERROR_OUTPUTS_JS)
 
 
+# JupyterLab and Notebook 7 render long notebooks lazily (windowing): an output far
+# from the viewport may not be laid out, or not be in the DOM at all. Scroll the
+# notebook to the first cell that creates a ScheduleExplorer.
+SCROLL_TO_EXPLORER_JS = f"""() => {{
+  const w = {_PANEL};
+  if (!w || !w.content || !w.content.model) return false;
+  const cells = w.content.model.cells;
+  for (let i = 0; i < cells.length; i++) {{
+    const c = cells.get(i);
+    if (c.type === 'code' && c.sharedModel.getSource().includes('ScheduleExplorer(')) {{
+      w.content.activeCellIndex = i;
+      if (w.content.scrollToItem) w.content.scrollToItem(i, 'start');
+      return true;
+    }}
+  }}
+  return false;
+}}"""
+
+
 def wait_for_explorer(page, timeout: float = 30, canvas: bool = True) -> None:
     """Wait until the ScheduleExplorer shows a readout (and, with ipympl, a canvas with
-    a size). On timeout, a screenshot goes to tests/artifacts/ and the error says what
-    the page showed."""
+    a size), scrolled into view. On timeout, a screenshot goes to tests/artifacts/ and
+    the error says what the page showed."""
     try:
+        page.evaluate(SCROLL_TO_EXPLORER_JS)
         page.wait_for_function(
-            f"() => (document.querySelector('{READOUT}')?.innerText || '').includes('lr(t=')",
+            f"() => (document.querySelector('{READOUT}')?.textContent || '').includes('lr(t=')",
             timeout=timeout * 1000,
         )
+        page.locator(EXPLORER).first.scroll_into_view_if_needed()
         if canvas:
             page.wait_for_function(
                 f"() => {{ const c = document.querySelector('{CANVAS}');"
@@ -397,11 +418,11 @@ def wait_for_explorer(page, timeout: float = 30, canvas: bool = True) -> None:
 
 
 def readout_text(page) -> str:
-    return page.inner_text(READOUT)
+    return " ".join((page.text_content(READOUT) or "").split())
 
 
 def error_text(page) -> str:
-    return page.inner_text(ERROR).strip()
+    return " ".join((page.text_content(ERROR) or "").split())
 
 
 def param_selector(key: str, name: str) -> str:

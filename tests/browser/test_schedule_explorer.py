@@ -1,10 +1,15 @@
 """ScheduleExplorer in a real browser: JupyterLab 4, Notebook 7 and Voila.
 
-One JupyterLab server (which also serves Notebook 7) and one Voila server start in
-parallel on loopback ports; chromium opens the notebook, runs it, moves the dropdown and
-a slider with the keyboard, and checks that the plot is redrawn (the ipympl canvas
-pixels change) and that the readout says what ``nnkit.schedules`` computes in this
-process for the parameters the page shows. No console errors, no error outputs.
+A JupyterLab, a Notebook 7 and a Voila server start in parallel on loopback ports, each
+serving its own copy of the notebook. Chromium opens the notebook, runs it, moves the
+dropdown and a slider with the keyboard, and checks that
+- the plot is redrawn (the ipympl canvas pixels change) and, in JupyterLab and
+  Notebook 7, that the canvas then shows exactly the frame matplotlib rendered last in
+  the kernel;
+- the readout says what ``nnkit.schedules`` computes in this process for the
+  parameters the page shows;
+- there are no console errors (except the few upstream ones listed in helpers, each
+  reproduced without our code), no error or stderr outputs, and no widget error.
 
 The notebook is ``browser_notebook`` (conftest): the fixture notebook by default,
 another one with NNCOURSE_BROWSER_NOTEBOOK=path/relative/to/repo.ipynb.
