@@ -2,9 +2,9 @@
 
 - ``chromium_executable``: /usr/bin/chromium, apt-installed when missing and possible.
 - ``browser``: one headless chromium for the session (``helpers.CHROMIUM_ARGS``).
-- ``browser_notebook``: the notebook under test; ``tests/browser/schedule_explorer.ipynb``
-  unless ``NNCOURSE_BROWSER_NOTEBOOK`` names another one (a path relative to the repo
-  root, e.g. ``solutions/03_lr_schedules/03_lr_schedules.ipynb``). It must display a
+- ``browser_notebook``: the notebook under test: the course's notebook 03 unless
+  ``NNCOURSE_BROWSER_NOTEBOOK`` names another one (a path relative to the repo root,
+  e.g. ``tests/browser/schedule_explorer.ipynb``, the quick fixture). It must display a
   ``nnkit.widgets.ScheduleExplorer`` and run without a course-specific working folder.
 
 Missing components follow tests/browser/require.py: install with apt where possible,
@@ -42,10 +42,15 @@ def browser(chromium_executable):
             chromium.close()
 
 
+# The course's own notebook 03 (explorer and training comparison); the small fixture
+# notebook tests/browser/schedule_explorer.ipynb is quicker for work on the widget.
+COURSE_NOTEBOOK = "solutions/03_lr_schedules/03_lr_schedules.ipynb"
+
+
 @pytest.fixture(scope="session")
 def browser_notebook() -> Path:
     name = os.environ.get(H.NOTEBOOK_ENV)
-    path = (H.ROOT / name) if name else H.FIXTURE_NOTEBOOK
+    path = (H.ROOT / name) if name else H.ROOT / COURSE_NOTEBOOK
     if not path.is_file():
         pytest.fail(f"{H.NOTEBOOK_ENV}={name}: no such notebook {path}")
     return path
