@@ -88,8 +88,7 @@ def match_notebooks(student: str, folder: Path, expected: list[str]) -> list[Ent
     entries = [Entry(student, stem, source=found.pop(stem)) for stem in expected if stem in found]
     missing = [stem for stem in expected if stem not in {e.notebook for e in entries}]
     if len(missing) == 1 and len(found) == 1:
-        ((other_stem, path),) = found.items()
-        found.clear()
+        _, path = found.popitem()
         entries.append(
             Entry(
                 student, missing[0], source=path, detail=f"graded {path.name} as {missing[0]}.ipynb"
