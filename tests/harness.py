@@ -3,9 +3,12 @@
 A *batch* is one submissions folder graded by one `nncourse grade` run:
 - ``solution``: the release filled in with the instructor's solutions (must score full);
 - ``release``: the student release untouched (must score zero);
-- ``round_NN``: the solution with one mutant per graded target swapped in. A round holds
-  mutants of different targets only, which is sound because every test cell tests one
-  target and calls no other graded function (``test_cells_are_independent`` checks it).
+- ``round_NN``: the solution with several mutants swapped in, one per graded target.
+  Two targets share a round only when they are *independent*: no test of one reaches
+  the other, directly or through the code it calls (``reach``). Most test cells call
+  only their own target; a backward test also calls its layer's forward (for the
+  cache), a method test calls its class's constructor, and a model's ``loss`` calls
+  the layer functions, so those are packed into different rounds.
 Per-target scores come from tests.csv.
 """
 
@@ -15,6 +18,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,12 +60,65 @@ def test_cells(nb) -> list:
     ]
 
 
-def called_names(source: str) -> set[str]:
-    """Names called or referenced in a cell (hidden-test markers are comments)."""
+def graded_uses(source: str, graded: set[str]) -> set[str]:
+    """The graded targets that code uses: a function ``f`` by bare name (``ref.f`` is the
+    reference, not the student's), a class ``C`` as ``C.__init__``, and a method ``C.m``
+    as an attribute ``.m`` in code that names ``C``."""
     tree = ast.parse(source)
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
-        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)
-    }
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    uses = {t for t in graded if "." not in t and t in names}
+    for target in graded:
+        cls, _, method = target.partition(".")
+        if method and cls in names and (method == "__init__" or method in attributes):
+            uses.add(target)
+    return uses
+
+
+def definition_calls(sources: list[str], graded: set[str]) -> dict[str, set[str]]:
+    """target -> the graded targets its definitions in ``sources`` use (functions by name,
+    methods through ``self.m``/``C(...)``)."""
+    calls = defaultdict(set)
+    for source in sources:
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef) and node.name in graded:
+                calls[node.name] |= graded_uses(ast.unparse(node), graded) - {node.name}
+            if isinstance(node, ast.ClassDef):
+                for method in node.body:
+                    target = f"{node.name}.{getattr(method, 'name', '')}"
+                    if isinstance(method, ast.FunctionDef) and target in graded:
+                        body = f"{node.name}\n" + ast.unparse(method)
+                        calls[target] |= graded_uses(body, graded) - {
+                            target,
+                            f"{node.name}.__init__",
+                        }
+    return calls
+
+
+def reach(nb, graded: set[str], extra_sources=()) -> dict[str, set[str]]:
+    """target -> every graded target that the tests of ``target`` run: what its test cells
+    use, closed under the calls of the solution's (and ``extra_sources``') definitions."""
+    solutions = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    calls = definition_calls([*solutions, *extra_sources], graded)
+    by_key = {key(t): t for t in graded}
+    result = defaultdict(set)
+    for cell in test_cells(nb):
+        target = by_key.get(target_of(cell.metadata["nbgrader"]["grade_id"]))
+        if target is None:
+            continue
+        result[target] |= graded_uses(cell.source, graded) | {target}
+    for seen in result.values():
+        todo = list(seen)
+        while todo:
+            for callee in calls.get(todo.pop(), ()):
+                if callee not in seen:
+                    seen.add(callee)
+                    todo.append(callee)
+    return dict(result)
 
 
 SECRET_BLOCK = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -79,13 +136,32 @@ def secret_lines(nb, kinds=("SOLUTION", "HIDDEN TESTS")) -> list[str]:
     return [ln for ln in secret if ln not in public]
 
 
-def rounds(mutants) -> list[dict]:
-    """Pack mutants into rounds with at most one mutant per target."""
-    per_target = defaultdict(list)
+def rounds(mutants, reaches: dict[str, set[str]] | None = None) -> list[dict]:
+    """Pack mutants into rounds: one mutant per target, and only targets whose tests do
+    not reach each other (``reaches``: target -> targets its tests run; None: every
+    test runs only its own target). Targets with the most mutants left go first."""
+    reaches = reaches or {}
+
+    def conflict(a, b):
+        return b in reaches.get(a, ()) or a in reaches.get(b, ())
+
+    pending = defaultdict(list)
     for m in mutants:
-        per_target[m.target].append(m)
-    n = max((len(v) for v in per_target.values()), default=0)
-    return [{t: ms[i] for t, ms in per_target.items() if i < len(ms)} for i in range(n)]
+        pending[m.target].append(m)
+    result = []
+    while any(pending.values()):
+        round_ = {}
+        for target in sorted(pending, key=lambda t: (-len(pending[t]), t)):
+            if pending[target] and not any(conflict(target, other) for other in round_):
+                round_[target] = pending[target].pop(0)
+        result.append(round_)
+    return result
+
+
+def as_definition(mutant) -> str:
+    """A mutant's source as top-level code: a method is wrapped in its class."""
+    cls, _, method = mutant.target.rpartition(".")
+    return f"class {cls}:\n" + textwrap.indent(mutant.source, "    ") if cls else mutant.source
 
 
 @dataclass
@@ -106,7 +182,9 @@ def write_batch(assignment: str, mutants, folder: Path) -> dict:
     solution = read("solutions", assignment)
     placement = {}
     students = {"solution": {}, "release": None}
-    for i, round_ in enumerate(rounds(mutants), 1):
+    graded = {m.target for m in mutants}
+    reaches = reach(solution, graded, [as_definition(m) for m in mutants])
+    for i, round_ in enumerate(rounds(mutants, reaches), 1):
         student = f"round_{i:02d}"
         students[student] = {t: m.source for t, m in round_.items()}
         placement.update({(t, m.name): student for t, m in round_.items()})
