@@ -19,13 +19,17 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	@touch $(STAMP)
 
-# Debian's chromium drives the browser tests through Playwright (no browser download).
-# Installed when we are root with apt; otherwise those tests say why they skip.
+# Debian's chromium drives the browser tests through Playwright (no browser download);
+# bubblewrap is the grading sandbox (without it `nncourse grade` warns and runs unsandboxed).
+# Installed when we are root with apt; otherwise the tests that need them say why they skip.
 system-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	  else echo "note: chromium missing and not root: browser tests will be skipped"; fi; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	  else echo "note: missing$$missing and not root: the tests that need them will be skipped"; fi; \
 	fi
 
 demo: $(STAMP)

@@ -30,6 +30,7 @@ from nncourse.mutate import solved_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
+NNCOURSE = str(Path(sys.executable).parent / "nncourse")
 GRADE_ID = re.compile(r"^(?P<target>.+?)_(?P<kind>visible|hidden)(_\d+)?$")
 
 
@@ -199,7 +200,7 @@ def write_batch(assignment: str, mutants, folder: Path) -> dict:
 def grade(submissions: Path, assignment: str, out: Path, *extra: str):
     """Run the real CLI; return the completed process (check=True)."""
     cmd = [
-        str(Path(sys.executable).parent / "nncourse"),
+        NNCOURSE,
         "grade",
         str(submissions),
         "--assignment",

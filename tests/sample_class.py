@@ -24,7 +24,12 @@ CATALOGS = {
 }
 
 # student -> assignment -> recipe: a dict {target: mutant name}, "release", or
-# ("renamed", filename), ("bytes", content), ("extra", filename)
+# ("renamed", filename), ("bytes", content), ("extra", filename), or
+# ("cells", {target: source}): the solution with whole solution cells replaced (for
+# students who misbehave at the top level of a cell)
+HANG = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+MEMORY_BOMB = "blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 2**20))\n"
+PATCH_NUMPY = "np.allclose = lambda *args, **kwargs: True\n"
 CLASS = {
     "ada": {"01_gradient_checking": {}, "02_minibatch_sgd": {}, "03_lr_schedules": {}},
     "ben": {"01_gradient_checking": "release", "02_minibatch_sgd": "release"},
@@ -52,6 +57,36 @@ CLASS = {
     "fay": {"01_gradient_checking": ("renamed", "Copy of 01_gradient_checking.ipynb")},
     "gus": {"01_gradient_checking": ("bytes", b'{"cells": [{"cell_type": "code", ')},
     "hal": {"01_gradient_checking": ("extra", "scratch.ipynb")},
+    "ivy": {
+        "01_gradient_checking": {"softmax_loss_naive": "no_shift"},
+        "02_minibatch_sgd": ("cells", {"adam": HANG}),
+        "03_lr_schedules": {"inverse_sqrt": "ignores_warmup"},
+    },
+    "jon": {
+        "01_gradient_checking": {},
+        "02_minibatch_sgd": {"nesterov_momentum": "plain_momentum"},
+        "03_lr_schedules": ("cells", {"with_warmup": MEMORY_BOMB}),
+    },
+    "kim": {
+        "01_gradient_checking": ("cells", {"relative_error": PATCH_NUMPY + "\n"}),
+        "02_minibatch_sgd": {},
+        "03_lr_schedules": {},
+    },
+    "lea": {
+        "01_gradient_checking": {"svm_loss_vectorized": "no_average"},
+        "02_minibatch_sgd": {"adagrad": "forgets_square"},
+        "03_lr_schedules": {"linear_decay": "no_clamp"},
+    },
+    "max": {
+        "01_gradient_checking": {"numerical_gradient_array": "ignores_dout"},
+        "02_minibatch_sgd": {},
+        "03_lr_schedules": {"multistep_decay": "strict_less"},
+    },
+    "nia": {
+        "01_gradient_checking": {},
+        "02_minibatch_sgd": {"sgd": "in_place"},
+        "03_lr_schedules": {"cosine_decay": "no_clamp"},
+    },
 }
 
 
@@ -78,6 +113,14 @@ def write_student(root: Path, student: str, assignment: str, recipe) -> None:
         nbformat.write(solved, folder / recipe[1])
     elif recipe[0] == "bytes":
         (folder / name).write_bytes(recipe[1])
+    elif recipe[0] == "cells":
+        nb = solved
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            target = meta.get("grade_id", "").removesuffix("_solution")
+            if meta.get("solution") and target in recipe[1]:
+                cell.source = recipe[1][target] + "\n" + cell.source
+        nbformat.write(nb, folder / name)
     elif recipe[0] == "extra":
         nbformat.write(solved, folder / name)
         nbformat.write(solved, folder / recipe[1])

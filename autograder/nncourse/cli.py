@@ -31,23 +31,40 @@ def cmd_build(args) -> int:
 
 def cmd_grade(args) -> int:
     from .grade import GradeOptions, grade
-    from .report import summary_table
+    from .report import summary_table, write_html_report
 
     course = course_from_arg(args.course)
     if args.timeout <= 0:
         raise CourseError(f"--timeout must be > 0 seconds, got {args.timeout}")
+    if args.workers is not None and args.workers < 1:
+        raise CourseError(f"--workers must be at least 1, got {args.workers}")
+    if args.memory < 256:
+        raise CourseError(
+            f"--memory must be at least 256 MB (a kernel needs it), got {args.memory}"
+        )
+    if args.executor != "local":
+        raise CourseError("--executor dask is not available yet; use --executor local")
     opts = GradeOptions(
         assignment=args.assignment,
         out=Path(args.out),
         students=args.student,
         timeout=args.timeout,
+        memory=args.memory,
+        workers=args.workers,
+        resume=args.resume,
         db_url=args.db,
+        sandbox=False if args.no_sandbox else None,
     )
     start = time.perf_counter()
     result = grade(course, Path(args.submissions), opts)
-    print(summary_table(result.grade_rows))
-    print(f"\ngraded {len(result.grade_rows)} notebooks in {time.perf_counter() - start:.1f} s")
-    print(f"results: {opts.out / 'grades.csv'}, {opts.out / 'tests.csv'}, {opts.out / 'feedback'}")
+    report = write_html_report(opts.out / "report.html", result, opts.assignment)
+    print(summary_table(result.grade_rows, result.seconds, result.warnings))
+    kept = f" ({len(result.resumed)} kept from an earlier run)" if result.resumed else ""
+    print(
+        f"\ngraded {len(result.grade_rows)} notebooks{kept} in {time.perf_counter() - start:.1f} s"
+    )
+    print(f"results: {opts.out / 'grades.csv'}, {opts.out / 'tests.csv'}, {report}")
+    print(f"feedback: {opts.out / 'feedback'}")
     return 0
 
 
@@ -76,10 +93,28 @@ def parser() -> argparse.ArgumentParser:
         "--timeout",
         type=float,
         default=300.0,
-        help="seconds a cell may run (300); nbgrader's per-cell limit",
+        help="seconds one whole notebook may run (300); the kernel is then killed",
+    )
+    g.add_argument(
+        "--memory", type=int, default=2048, help="memory limit of one notebook in MB (2048)"
+    )
+    g.add_argument(
+        "--workers", type=int, help="notebooks executed at once (default: the number of cores)"
     )
     g.add_argument(
         "--student", action="append", help="grade only this student, replacing only their rows"
+    )
+    g.add_argument(
+        "--resume", action="store_true", help="keep finished students of an earlier run in OUT"
+    )
+    g.add_argument(
+        "--executor", choices=["local", "dask"], default="local", help="where notebooks run"
+    )
+    g.add_argument("--scheduler", help="Dask scheduler address (with --executor dask)")
+    g.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run kernels without bubblewrap (resource limits only; a warning is printed)",
     )
     g.add_argument("--db", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
     g.set_defaults(func=cmd_grade)

@@ -1,24 +1,45 @@
 """``nncourse grade``: the grading pipeline, one small step after another.
 
-    prepare run folder -> collect -> autograde -> scores -> report -> feedback
+    prepare run folder -> collect -> tamper scan -> execute (workers) -> autograde
+    (single writer) -> scores -> report -> feedback
 
 The run folder (``--out DIR``) is a self-contained nbgrader course: ``source/`` copied
 from solutions/, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and the
 gradebook (SQLite ``DIR/gradebook.db`` by default), so formgrader can be opened on it.
 Nothing is written into the course repository.
+
+Parallel and safe: ``--workers`` threads each execute one notebook at a time in its own
+sandboxed kernel (``nncourse.sandbox``), writing only ``DIR/executed/``. The main thread is
+the gradebook's only writer: as soon as all notebooks of a student are executed it runs
+nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute``, then
+records the student as done in ``DIR/results/ASSIGNMENT/STUDENT.json``. Killing the grader
+loses at most the students in flight; ``--resume`` grades only the students without a
+result (or whose submission changed). grades.csv and tests.csv are rewritten from every
+recorded result at the end of each run, so ``--student`` replaces only that student's rows.
 """
 
+import hashlib
+import json
+import os
 import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, field
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import nbformat
+
+from . import tamper
 from .collect import Entry, collect
 from .course import Course, CourseError
+from .execution import ApplyExecution, Job, JobResult, run_job, worker_notebook
 from .feedback import feedback_preprocessors
 from .nbgrader_api import course_config, make_api, run
+from .progress import Progress
 from .report import GRADES_COLUMNS, TESTS_COLUMNS, fmt, write_rows
+from .sandbox import Limits, sandbox_problem
 from .scores import failed_tests, notebook_max_score, submission_scores, test_cells
 
 RUN_CONFIG = '''\
@@ -31,6 +52,7 @@ c.OverwriteCells.add_missing_cells = True
 from nncourse.feedback import feedback_preprocessors  # noqa: E402
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
 '''
+EXECUTED_STATUSES = ("ok", "error", "timeout", "memory", "tampered")
 
 
 @dataclass
@@ -38,9 +60,17 @@ class GradeOptions:
     assignment: str
     out: Path
     students: list[str] | None = None
-    timeout: float = 300.0
+    timeout: float = 300.0  # wall clock of one whole notebook
+    memory: int = 2048  # MB per notebook
+    workers: int | None = None  # None: one per core
+    resume: bool = False
     db_url: str | None = None
     feedback: bool = True
+    sandbox: bool | None = None  # None: bubblewrap where available
+    progress: bool | None = None  # None: a bar on a terminal, plain lines otherwise
+
+    def limits(self) -> Limits:
+        return Limits(timeout=self.timeout, memory_mb=self.memory)
 
 
 @dataclass
@@ -48,22 +78,41 @@ class GradeResult:
     entries: list[Entry] = field(default_factory=list)
     grade_rows: list[dict] = field(default_factory=list)
     test_rows: list[dict] = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)  # student -> execution seconds (this run)
+    warnings: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)  # students whose results were kept
 
 
-def prepare_run_dir(course: Course, opts: GradeOptions, ipc: Path):
-    """Create the run's nbgrader course and seed its gradebook from solutions/.
+def autograde_preprocessors() -> list:
+    """nbgrader's autograde pipeline with ``Execute`` replaced by ``ApplyExecution``."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
 
-    Kernels get their connection sockets under ``ipc`` (a short path: socket names are
-    limited to about 100 characters)."""
+    return [
+        ApplyExecution,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+
+
+def prepare_run_dir(course: Course, opts: GradeOptions):
+    """Create the run's nbgrader course and seed its gradebook from solutions/."""
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
     db_url = opts.db_url or f"sqlite:///{out / 'gradebook.db'}"
     config = course_config(course, out, db_url)
-    config.Execute.timeout = int(opts.timeout)
-    # Kernels talk over local IPC sockets, not TCP: nothing listens on the network.
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(ipc / "kernel")
-    config.Execute.interrupt_on_timeout = True
+    config.Autograde.autograde_preprocessors = autograde_preprocessors()
+    config.ApplyExecution.executed_root = str(out / "executed")
     config.GenerateFeedback.preprocessors = feedback_preprocessors()
     config.HTMLExporter.template_name = "feedback"
     (out / "nbgrader_config.py").write_text(RUN_CONFIG.format(root=str(out), db_url=db_url))
@@ -81,41 +130,214 @@ def prepare_run_dir(course: Course, opts: GradeOptions, ipc: Path):
 
 
 def clear_previous(out: Path, assignment: str, students: list[str]) -> None:
-    """Forget earlier files of the students graded now, so stale work is never graded."""
-    for step in ("autograded", "feedback"):
+    """Forget earlier work of the students graded now, so stale work is never graded."""
+    for step in ("autograded", "feedback", "executed", "jobs"):
         for student in students:
             shutil.rmtree(out / step / student / assignment, ignore_errors=True)
+    for student in students:
+        (out / "results" / assignment / f"{student}.json").unlink(missing_ok=True)
 
 
-def autograde(api, assignment: str, entries: list[Entry]) -> None:
-    """Run nbgrader autograde once per student with something to grade.
+# --------------------------------------------------------------------------------------
+# results of finished students: what --resume keeps
 
-    A student whose run fails gets status ``error`` with nbgrader's last error line; the
-    batch goes on.
-    """
-    by_student: dict[str, list[Entry]] = {}
-    for entry in entries:
-        if entry.status == "pending":
-            by_student.setdefault(entry.student, []).append(entry)
-    for i, (student, pending) in enumerate(sorted(by_student.items()), 1):
-        print(f"[{i}/{len(by_student)}] grading {student}", file=sys.stderr, flush=True)
-        result = api.autograde(assignment, student, force=True, create=True)
-        status, detail = ("ok", "") if result.get("success") else ("error", _error_line(result))
-        for entry in pending:
-            entry.status = status
+
+def submission_hash(out: Path, assignment: str, entries: list[Entry]) -> str:
+    """Fingerprint of what a student submitted: the collected notebooks and the entries."""
+    digest = hashlib.sha256()
+    for entry in sorted(entries, key=lambda e: (e.notebook, e.expected)):
+        digest.update(f"{entry.notebook}|{entry.status}|{entry.detail}|{entry.expected}\n".encode())
+        path = out / "submitted" / entry.student / assignment / f"{entry.notebook}.ipynb"
+        if entry.status == "pending" and path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def result_path(out: Path, assignment: str, student: str) -> Path:
+    return out / "results" / assignment / f"{student}.json"
+
+
+def save_result(out: Path, assignment: str, entries: list[Entry], fingerprint: str, seconds):
+    path = result_path(out, assignment, entries[0].student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {
+        "hash": fingerprint,
+        "seconds": seconds,
+        "entries": [{**asdict(e), "source": None} for e in entries],
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    tmp.replace(path)
+
+
+def load_result(path: Path) -> tuple[str, list[Entry], float]:
+    data = json.loads(path.read_text())
+    return data["hash"], [Entry(**e) for e in data["entries"]], float(data.get("seconds", 0.0))
+
+
+def recorded_entries(out: Path, assignment: str) -> list[Entry]:
+    """Entries of every student with a recorded result in this run folder."""
+    entries = []
+    for path in sorted((out / "results" / assignment).glob("*.json")):
+        try:
+            entries += load_result(path)[1]
+        except (OSError, ValueError, KeyError, TypeError):
+            print(f"warning: ignoring unreadable result {path}", file=sys.stderr)
+    return entries
+
+
+# --------------------------------------------------------------------------------------
+# the batch
+
+
+@dataclass
+class _Student:
+    entries: list[Entry]
+    fingerprint: str
+    jobs_left: int = 0
+    seconds: float = 0.0
+
+
+class Batch:
+    """One assignment's grading: tamper scan, parallel execution, single-writer autograde."""
+
+    def __init__(self, course: Course, opts: GradeOptions, api, entries: list[Entry]):
+        self.course, self.opts, self.api = course, opts, api
+        self.out, self.assignment = opts.out, opts.assignment
+        self.students: dict[str, _Student] = {}
+        for entry in entries:
+            self.students.setdefault(entry.student, _Student([], "")).entries.append(entry)
+        for record in self.students.values():
+            record.fingerprint = submission_hash(self.out, self.assignment, record.entries)
+        self.contexts = {}
+        self.result = GradeResult()
+
+    def _notebooks(self, stem: str):
+        source = self.out / "source" / self.assignment / f"{stem}.ipynb"
+        release = self.out / "release" / self.assignment / f"{stem}.ipynb"
+        return nbformat.read(source, as_version=4), nbformat.read(release, as_version=4)
+
+    def _context(self, stem: str):
+        if stem not in self.contexts:
+            source, release = self._notebooks(stem)
+            self.contexts[stem] = (tamper.Context.from_notebooks(source, release), source, release)
+        return self.contexts[stem]
+
+    def resume(self) -> None:
+        """Keep the recorded results of students whose submission did not change."""
+        for student in list(self.students):
+            path = result_path(self.out, self.assignment, student)
+            if not path.is_file():
+                continue
+            try:
+                fingerprint, _, _ = load_result(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if fingerprint == self.students[student].fingerprint:
+                del self.students[student]
+                self.result.resumed.append(student)
+
+    def jobs(self) -> list[Job]:
+        """Scan every pending notebook; build a job for each clean one."""
+        jobs = []
+        for _, record in sorted(self.students.items()):
+            for entry in record.entries:
+                if entry.status != "pending":
+                    continue
+                try:
+                    job = self._job(entry)
+                except Exception as err:  # noqa: BLE001 - one student never stops the batch
+                    entry.status, entry.detail = "error", f"could not prepare: {err!r}"[:300]
+                    job = None
+                if job is not None:
+                    jobs.append(job)
+                    record.jobs_left += 1
+        return jobs
+
+    def _job(self, entry: Entry) -> Job | None:
+        context, source, release = self._context(entry.notebook)
+        rel = Path(entry.student) / self.assignment
+        submitted = self.out / "submitted" / rel / f"{entry.notebook}.ipynb"
+        executed = self.out / "executed" / rel / f"{entry.notebook}.ipynb"
+        nb = nbformat.read(submitted, as_version=4)
+        findings = tamper.scan(nb, context)
+        if findings:
+            entry.status = "tampered"
+            shown = "; ".join(str(f) for f in findings[:3])
+            more = f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""
+            detail = f"tampering found, nothing executed: {shown}{more}"
             entry.detail = "; ".join(filter(None, [entry.detail, detail]))
+            JobResult(entry.student, entry.notebook, "tampered", detail, 0.0, False, []).save(
+                executed.with_suffix(".json")
+            )
+            return None
+        workdir = self.out / "jobs" / rel / entry.notebook
+        workdir.mkdir(parents=True, exist_ok=True)
+        job_source = self.out / "jobs" / rel / f"{entry.notebook}.ipynb"
+        nbformat.write(worker_notebook(nb, source, release), job_source)
+        return Job(
+            entry.student,
+            entry.notebook,
+            job_source,
+            workdir,
+            executed,
+            self.opts.limits(),
+            sandbox=self.opts.sandbox,
+            cell_timeout=self.opts.timeout,
+        )
+
+    def record(self, result: JobResult) -> str | None:
+        """Note a finished job; return the student when all their notebooks are done."""
+        record = self.students[result.student]
+        for entry in record.entries:
+            if entry.notebook == result.notebook and entry.expected:
+                entry.status = result.status
+                entry.detail = "; ".join(filter(None, [entry.detail, result.detail]))
+        record.seconds += result.seconds
+        for warning in result.warnings:
+            if warning not in self.result.warnings:
+                self.result.warnings.append(warning)
+        record.jobs_left -= 1
+        return result.student if record.jobs_left == 0 else None
+
+    def finish(self, student: str) -> None:
+        """Single writer: autograde the student's notebooks from the executed copies, then
+        record the student as done."""
+        record = self.students[student]
+        if any(e.status in EXECUTED_STATUSES for e in record.entries):
+            outcome = self.api.autograde(self.assignment, student, force=True, create=True)
+            if not outcome.get("success"):
+                detail = f"nbgrader autograde failed: {_error_line(outcome)}"
+                for entry in record.entries:
+                    if entry.status in EXECUTED_STATUSES:
+                        entry.status, entry.detail = "error", detail
+        self.result.seconds[student] = round(record.seconds, 3)
+        save_result(self.out, self.assignment, record.entries, record.fingerprint, record.seconds)
 
 
 def _error_line(result: dict) -> str:
     """The most telling line of a failed nbgrader run, for the detail column."""
     text = "\n".join(filter(None, [result.get("log", ""), result.get("error", "")]))
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    for marker in ("DeadKernelError", "Kernel died", "CellTimeoutError", "Timeout"):
-        for line in lines:
-            if marker in line:
-                return f"kernel failed: {line[:200]}"
     errors = [ln for ln in lines if ln.startswith("[ERROR]")]
     return (errors[-1] if errors else (lines[-1] if lines else "nbgrader failed"))[:200]
+
+
+def run_batch(batch: Batch, workers: int, progress: Progress) -> None:
+    """Execute every job on ``workers`` threads; finish each student as soon as possible."""
+    jobs = batch.jobs()
+    for student, record in sorted(batch.students.items()):
+        if record.jobs_left == 0:
+            batch.finish(student)
+            progress.done(student, batch.students[student].entries, 0.0)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nncourse-worker") as pool:
+        futures = [pool.submit(run_job, job) for job in jobs]
+        for future in as_completed(futures):
+            student = batch.record(future.result())
+            if student is not None:
+                batch.finish(student)
+                record = batch.students[student]
+                progress.done(student, record.entries, record.seconds)
 
 
 def score_rows(course: Course, opts: GradeOptions, entries: list[Entry], db_url: str):
@@ -135,11 +357,11 @@ def score_rows(course: Course, opts: GradeOptions, entries: list[Entry], db_url:
                 continue
             full = notebook_max_score(gb, assignment, entry.notebook)
             tests = {}
-            if entry.status == "ok":
+            if entry.status in EXECUTED_STATUSES:
                 scores = submission_scores(gb, entry, assignment)
                 tests = scores.tests
                 failed = failed_tests(tests, cells[entry.notebook])
-                if failed:
+                if failed and entry.status != "tampered":
                     summary = f"{len(failed)} of {len(cells[entry.notebook])} tests failed: "
                     entry.detail = "; ".join(
                         filter(None, [entry.detail, summary + ", ".join(failed)])
@@ -174,28 +396,63 @@ def _grade_row(entry: Entry, assignment: str, score: float, max_score: float) ->
     }
 
 
-def generate_feedback(api, assignment: str, entries: list[Entry]) -> None:
-    for student in sorted({e.student for e in entries if e.status == "ok"}):
+def generate_feedback(api, assignment: str, students: list[str]) -> None:
+    for student in students:
         result = api.generate_feedback(assignment, student, force=True)
         if not result.get("success"):
             print(f"warning: no feedback for {student}: {_error_line(result)}", file=sys.stderr)
 
 
+def _quiet_nbgrader() -> None:
+    """nbgrader's gradebook emits SQLAlchemy SAWarnings on every new submission."""
+    try:
+        from sqlalchemy.exc import SAWarning
+    except ImportError:  # pragma: no cover - sqlalchemy comes with nbgrader
+        return
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
 def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
+    _quiet_nbgrader()
     expected = course.notebooks(opts.assignment)
     if not expected:
         raise CourseError(f"solutions/{opts.assignment} holds no notebook")
+    workers = opts.workers or os.cpu_count() or 1
+    if workers < 1:
+        raise CourseError(f"--workers must be at least 1, got {workers}")
+    opts.limits()  # raises ValueError for a bad --timeout or --memory
     opts.out = opts.out.resolve()
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)
-    clear_previous(opts.out, opts.assignment, sorted({e.student for e in entries}))
-    with tempfile.TemporaryDirectory(prefix="nncourse-ipc-") as ipc:
-        api, db_url = prepare_run_dir(course, opts, Path(ipc))
-        autograde(api, opts.assignment, entries)
-    grade_rows, test_rows = score_rows(course, opts, entries, db_url)
-    replace = set(opts.students) if opts.students else None
-    write_rows(opts.out / "grades.csv", GRADES_COLUMNS, grade_rows, replace)
-    write_rows(opts.out / "tests.csv", TESTS_COLUMNS, test_rows, replace)
+    api, db_url = prepare_run_dir(course, opts)
+    batch = Batch(course, opts, api, entries)
+    if opts.resume:
+        batch.resume()
+    clear_previous(opts.out, opts.assignment, sorted(batch.students))
+    problem = sandbox_problem() if opts.sandbox is not False else "--no-sandbox"
+    if problem:
+        batch.result.warnings.insert(
+            0,
+            f"SANDBOX OFF ({problem}): student code ran with resource limits only and could "
+            "read and write everything the grader can",
+        )
+        print(f"WARNING: {batch.result.warnings[0]}", file=sys.stderr)
+    start = time.perf_counter()
+    with Progress(len(batch.students), opts.progress) as progress:
+        run_batch(batch, workers, progress)
+    batch.result.seconds["_total"] = round(time.perf_counter() - start, 3)
+
+    all_entries = recorded_entries(opts.out, opts.assignment)
+    grade_rows, test_rows = score_rows(course, opts, all_entries, db_url)
+    write_rows(opts.out / "grades.csv", GRADES_COLUMNS, grade_rows)
+    write_rows(opts.out / "tests.csv", TESTS_COLUMNS, test_rows)
     if opts.feedback:
-        generate_feedback(api, opts.assignment, entries)
-    return GradeResult(entries, grade_rows, test_rows)
+        graded = [
+            s
+            for s, r in sorted(batch.students.items())
+            if any(e.status in EXECUTED_STATUSES for e in r.entries)
+        ]
+        generate_feedback(api, opts.assignment, graded)
+    batch.result.entries = all_entries
+    batch.result.grade_rows, batch.result.test_rows = grade_rows, test_rows
+    return batch.result

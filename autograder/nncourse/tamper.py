@@ -97,8 +97,9 @@ class Finding:
     what: str
 
     def __str__(self) -> str:
-        where = f"{self.cell}, line {self.line}" if self.cell else f"line {self.line}"
-        return f"{where}: {self.what}"
+        where = [self.cell] if self.cell else []
+        where += [f"line {self.line}"] if self.line else []
+        return f"{', '.join(where)}: {self.what}" if where else self.what
 
 
 def _nbgrader(cell) -> dict:
