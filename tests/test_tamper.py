@@ -9,7 +9,7 @@ import pytest
 from nncourse.mutate import solved_submission
 from nncourse.tamper import Context, python_source, scan
 from tests import harness
-from tests.mutants import nb01, nb02, nb03
+from tests.mutants import nb01, nb02, nb03, nb04
 
 A = "02_minibatch_sgd"
 SGD = """
@@ -150,6 +150,7 @@ def test_honest_code_is_clean(notebooks, name):
         ("01_gradient_checking", nb01.MUTANTS),
         ("02_minibatch_sgd", nb02.MUTANTS),
         ("03_lr_schedules", nb03.MUTANTS),
+        ("04_neural_networks", nb04.MUTANTS),
     ],
 )
 def test_every_catalog_mutant_and_solution_scan_clean(assignment, catalog):
