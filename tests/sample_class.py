@@ -15,12 +15,13 @@ import nbformat
 
 from nncourse.mutate import solved_submission
 from tests import harness
-from tests.mutants import nb01, nb02, nb03
+from tests.mutants import nb01, nb02, nb03, nb04
 
 CATALOGS = {
     "01_gradient_checking": nb01.MUTANTS,
     "02_minibatch_sgd": nb02.MUTANTS,
     "03_lr_schedules": nb03.MUTANTS,
+    "04_neural_networks": nb04.MUTANTS,
 }
 
 # student -> assignment -> recipe: a dict {target: mutant name}, "release", or
@@ -31,7 +32,12 @@ HANG = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:
 MEMORY_BOMB = "blocks = []\nwhile True:\n    blocks.append(bytearray(100 * 2**20))\n"
 PATCH_NUMPY = "np.allclose = lambda *args, **kwargs: True\n"
 CLASS = {
-    "ada": {"01_gradient_checking": {}, "02_minibatch_sgd": {}, "03_lr_schedules": {}},
+    "ada": {
+        "01_gradient_checking": {},
+        "02_minibatch_sgd": {},
+        "03_lr_schedules": {},
+        "04_neural_networks": {},
+    },
     "ben": {"01_gradient_checking": "release", "02_minibatch_sgd": "release"},
     "cara": {
         "01_gradient_checking": {
@@ -40,11 +46,13 @@ CLASS = {
         },
         "02_minibatch_sgd": {"adam": "no_bias_correction", "sgd_momentum": "plus_lr_dw"},
         "03_lr_schedules": {"cosine_with_restarts": "T_mult_ignored"},
+        "04_neural_networks": {"affine_backward": "dx_not_reshaped", "svm_loss": "margin_zero"},
     },
     "dev": {
         "01_gradient_checking": {"numerical_gradient": "forward_difference"},
         "02_minibatch_sgd": {"minibatches": "separate_permutations"},
         "03_lr_schedules": {"with_warmup": "ramp_t_plus_one", "step_decay": "float_division"},
+        "04_neural_networks": {"TwoLayerNet.loss": "reg_grad_without_2"},
     },
     "eli": {
         "01_gradient_checking": {
@@ -76,6 +84,10 @@ CLASS = {
         "01_gradient_checking": {"svm_loss_vectorized": "no_average"},
         "02_minibatch_sgd": {"adagrad": "forgets_square"},
         "03_lr_schedules": {"linear_decay": "no_clamp"},
+        "04_neural_networks": {
+            "relu_backward": "mask_on_dout",
+            "FullyConnectedNet.loss": "backward_in_forward_order",
+        },
     },
     "max": {
         "01_gradient_checking": {"numerical_gradient_array": "ignores_dout"},
@@ -86,6 +98,7 @@ CLASS = {
         "01_gradient_checking": {},
         "02_minibatch_sgd": {"sgd": "in_place"},
         "03_lr_schedules": {"cosine_decay": "no_clamp"},
+        "04_neural_networks": "release",
     },
 }
 
