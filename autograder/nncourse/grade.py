@@ -11,8 +11,9 @@ Nothing is written into the course repository.
 Parallel and safe: ``--workers`` threads each execute one notebook at a time in its own
 sandboxed kernel (``nncourse.sandbox``), writing only ``DIR/executed/``. The main thread is
 the gradebook's only writer: as soon as all notebooks of a student are executed it runs
-nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute``, then
-records the student as done in ``DIR/results/ASSIGNMENT/STUDENT.json``. Killing the grader
+nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute`` and
+writes the student's feedback (overlapping with the workers' execution), then records the
+student as done in ``DIR/results/ASSIGNMENT/STUDENT.json``. Killing the grader
 loses at most the students in flight; ``--resume`` grades only the students without a
 result (or whose submission changed). grades.csv and tests.csv are rewritten from every
 recorded result at the end of each run, so ``--student`` replaces only that student's rows.
@@ -311,6 +312,8 @@ class Batch:
                 for entry in record.entries:
                     if entry.status in EXECUTED_STATUSES:
                         entry.status, entry.detail = "error", detail
+            elif self.opts.feedback:  # here, while the workers go on executing
+                generate_feedback(self.api, self.assignment, [student])
         self.result.seconds[student] = round(record.seconds, 3)
         save_result(self.out, self.assignment, record.entries, record.fingerprint, record.seconds)
 
@@ -446,13 +449,6 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     grade_rows, test_rows = score_rows(course, opts, all_entries, db_url)
     write_rows(opts.out / "grades.csv", GRADES_COLUMNS, grade_rows)
     write_rows(opts.out / "tests.csv", TESTS_COLUMNS, test_rows)
-    if opts.feedback:
-        graded = [
-            s
-            for s, r in sorted(batch.students.items())
-            if any(e.status in EXECUTED_STATUSES for e in r.entries)
-        ]
-        generate_feedback(api, opts.assignment, graded)
     batch.result.entries = all_entries
     batch.result.grade_rows, batch.result.test_rows = grade_rows, test_rows
     return batch.result
