@@ -30,6 +30,14 @@ from nncourse.mutate import solved_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course(ROOT)
+# A correct sgd of notebook 02, for attacks that wrap honest code in dishonest code.
+CORRECT_SGD = """
+def sgd(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    return w - config["learning_rate"] * dw, config
+"""
 NNCOURSE = str(Path(sys.executable).parent / "nncourse")
 GRADE_ID = re.compile(r"^(?P<target>.+?)_(?P<kind>visible|hidden)(_\d+)?$")
 

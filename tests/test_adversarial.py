@@ -18,19 +18,12 @@ from nncourse.mutate import solved_submission
 from nncourse.sandbox import cgroup_problem
 from tests import harness
 from tests.browser.require import require_binary
+from tests.harness import CORRECT_SGD as SGD
 
 A = "02_minibatch_sgd"
 pytestmark = pytest.mark.xdist_group("adversarial")
 MARKER = "nncourse-adversarial-sleeper-4242"
 SOLUTIONS_FILE = harness.notebook_path("solutions", A)
-
-SGD = """
-def sgd(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    return w - config["learning_rate"] * dw, config
-"""
 
 
 def with_prefix(prefix: str) -> str:

@@ -9,16 +9,10 @@ import pytest
 from nncourse.mutate import solved_submission
 from nncourse.tamper import Context, python_source, scan
 from tests import harness
+from tests.harness import CORRECT_SGD as SGD
 from tests.mutants import nb01, nb02, nb03, nb04
 
 A = "02_minibatch_sgd"
-SGD = """
-def sgd(w, dw, config=None):
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    return w - config["learning_rate"] * dw, config
-"""
 
 
 @pytest.fixture(scope="module")
