@@ -33,10 +33,12 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
+
+from machine import blas_threads  # noqa: E402 (benchmarks/, the script's folder)
 
 from nncourse.mutate import defined_names, strip_solution_markers  # noqa: E402
 from nnkit import linear  # noqa: E402
@@ -77,12 +79,6 @@ def median_time(fn, args, repeats: int) -> tuple[float, tuple]:
         fn(*args)
         times.append(time.perf_counter() - start)
     return statistics.median(times), result
-
-
-def blas_threads() -> str:
-    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    info = {(i["internal_api"], i["num_threads"]) for i in blas}
-    return ", ".join(f"{api} {n} thread(s)" for api, n in sorted(info)) or "?"
 
 
 def main() -> int:

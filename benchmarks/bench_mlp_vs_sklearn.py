@@ -62,10 +62,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
+
+from machine import blas_threads  # noqa: E402 (benchmarks/, the script's folder)
 
 from nnkit.data import load_digits_split  # noqa: E402
 from nnkit.models import TwoLayerNet  # noqa: E402
@@ -198,12 +200,6 @@ def run_seed(seed: int, args) -> tuple[dict, dict]:
                 result[key] = statistics.median(f[key] for f in fits[name])
         out.append(result)
     return out[0], out[1]
-
-
-def blas_threads() -> str:
-    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    info = {(i["internal_api"], i["num_threads"]) for i in blas}
-    return ", ".join(f"{api} {n} thread(s)" for api, n in sorted(info)) or "?"
 
 
 def main() -> int:

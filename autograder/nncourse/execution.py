@@ -17,7 +17,6 @@ output, so it scores 0.
 """
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
+from .files import atomic_write
 from .sandbox import STOPPED_ENAME, Limits, execute
 
 NOT_RUN = "NotGraded"  # ename of the error output given to a test cell that did not run
@@ -83,18 +83,11 @@ class JobResult:
     warnings: list
 
     def save(self, path: Path) -> None:
-        _atomic_write(path, json.dumps(asdict(self)))
+        atomic_write(path, json.dumps(asdict(self)))
 
     @classmethod
     def load(cls, path: Path) -> "JobResult":
         return cls(**json.loads(path.read_text()))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def run_job(job: Job) -> JobResult:
@@ -114,7 +107,7 @@ def run_job(job: Job) -> JobResult:
         executed, status = None, "error"
         detail, sandboxed, warnings = f"grader could not execute: {err!r}"[:300], False, []
     if executed is not None:
-        _atomic_write(job.executed, nbformat.writes(executed))
+        atomic_write(job.executed, nbformat.writes(executed))
     result = JobResult(
         job.student,
         job.notebook,

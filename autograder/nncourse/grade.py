@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import sys
-import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from .collect import Entry, collect
 from .course import Course, CourseError
 from .execution import ApplyExecution, Job, JobResult, run_job, worker_notebook
 from .feedback import feedback_preprocessors
+from .files import atomic_write
 from .nbgrader_api import course_config, make_api, run
 from .progress import Progress
 from .report import GRADES_COLUMNS, TESTS_COLUMNS, fmt, write_rows
@@ -159,16 +159,12 @@ def result_path(out: Path, assignment: str, student: str) -> Path:
 
 
 def save_result(out: Path, assignment: str, entries: list[Entry], fingerprint: str, seconds):
-    path = result_path(out, assignment, entries[0].student)
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "hash": fingerprint,
         "seconds": seconds,
         "entries": [{**asdict(e), "source": None} for e in entries],
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    tmp.replace(path)
+    atomic_write(result_path(out, assignment, entries[0].student), json.dumps(data, indent=1))
 
 
 def load_result(path: Path) -> tuple[str, list[Entry], float]:
@@ -440,10 +436,8 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
             "read and write everything the grader can",
         )
         print(f"WARNING: {batch.result.warnings[0]}", file=sys.stderr)
-    start = time.perf_counter()
     with Progress(len(batch.students), opts.progress) as progress:
         run_batch(batch, workers, progress)
-    batch.result.seconds["_total"] = round(time.perf_counter() - start, 3)
 
     all_entries = recorded_entries(opts.out, opts.assignment)
     grade_rows, test_rows = score_rows(course, opts, all_entries, db_url)

@@ -1,7 +1,8 @@
 """Step 6 of grading: grades.csv, tests.csv, the summary table and report.html.
 
-Column layouts are fixed by DESIGN.md. When only some students were graded
-(``--student``), their rows replace the old ones and every other row is kept.
+Column layouts are fixed by DESIGN.md. The CSVs are always rewritten whole, from the
+records of every graded student (``grade.recorded_entries``), so a ``--student`` run
+replaces that student's rows and keeps every other one.
 """
 
 import base64
@@ -12,6 +13,8 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from .files import atomic_write
+
 GRADES_COLUMNS = ["student_id", "assignment", "notebook", "score", "max_score", "status", "detail"]
 TESTS_COLUMNS = ["student_id", "assignment", "notebook", "grade_id", "score", "max_score"]
 
@@ -21,19 +24,14 @@ def fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def write_rows(path: Path, columns: list[str], rows: list[dict], replace_students=None) -> None:
-    """Write rows, keeping existing rows of students not in ``replace_students``."""
-    kept = []
-    if replace_students is not None and path.is_file():
-        with path.open(newline="") as fh:
-            kept = [r for r in csv.DictReader(fh) if r["student_id"] not in replace_students]
-    merged = sorted(kept + rows, key=lambda r: (r["student_id"], r["notebook"]))
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(merged)
-    tmp.replace(path)
+def write_rows(path: Path, columns: list[str], rows: list[dict]) -> None:
+    """Write rows sorted by student and notebook. The grader passes every recorded
+    student's rows, so a ``--student`` run replaces only that student's rows."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(sorted(rows, key=lambda r: (r["student_id"], r["notebook"])))
+    atomic_write(path, text.getvalue())
 
 
 def read_rows(path: Path) -> list[dict]:
@@ -62,9 +60,7 @@ def summary_table(grade_rows: list[dict], seconds=None, warnings=()) -> str:
             f"score: mean {statistics.mean(graded):.2f}, median {statistics.median(graded):g}, "
             f"n {len(graded)}"
         )
-    slowest = sorted(
-        ((t, s) for s, t in (seconds or {}).items() if not s.startswith("_")), reverse=True
-    )[:3]
+    slowest = sorted(((t, s) for s, t in (seconds or {}).items()), reverse=True)[:3]
     if slowest:
         lines.append("slowest: " + ", ".join(f"{s} {t:.1f} s" for t, s in slowest))
     lines += [f"WARNING: {w}" for w in warnings]
@@ -131,9 +127,7 @@ def write_html_report(path: Path, result, assignment: str) -> Path:
     rate_rows = "".join(
         f"<tr><td>{esc(g)}</td><td>{100 * r:.0f}%</td><td>{n}</td></tr>" for g, r, n in rates
     )
-    slow = sorted(
-        ((t, s) for s, t in result.seconds.items() if not s.startswith("_")), reverse=True
-    )
+    slow = sorted(((t, s) for s, t in result.seconds.items()), reverse=True)
     slow_rows = "".join(f"<tr><td>{esc(s)}</td><td>{t:.1f} s</td></tr>" for t, s in slow[:10])
     problem_rows = "".join(
         f"<tr><td>{esc(r['student_id'])}</td><td>{esc(r['notebook'])}</td>"
