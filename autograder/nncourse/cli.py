@@ -42,8 +42,8 @@ def cmd_grade(args) -> int:
         raise CourseError(
             f"--memory must be at least 256 MB (a kernel needs it), got {args.memory}"
         )
-    if args.executor != "local":
-        raise CourseError("--executor dask is not available yet; use --executor local")
+    if args.scheduler and args.executor != "dask":
+        raise CourseError("--scheduler needs --executor dask")
     opts = GradeOptions(
         assignment=args.assignment,
         out=Path(args.out),
@@ -54,6 +54,8 @@ def cmd_grade(args) -> int:
         resume=args.resume,
         db_url=args.db,
         sandbox=False if args.no_sandbox else None,
+        executor=args.executor,
+        scheduler=args.scheduler,
     )
     start = time.perf_counter()
     result = grade(course, Path(args.submissions), opts)

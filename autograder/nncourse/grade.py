@@ -8,8 +8,9 @@ from solutions/, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` an
 gradebook (SQLite ``DIR/gradebook.db`` by default), so formgrader can be opened on it.
 Nothing is written into the course repository.
 
-Parallel and safe: ``--workers`` threads each execute one notebook at a time in its own
-sandboxed kernel (``nncourse.sandbox``), writing only ``DIR/executed/``. The main thread is
+Parallel and safe: ``--workers`` threads (or Dask workers, ``nncourse.executors``) each
+execute one notebook at a time in its own sandboxed kernel (``nncourse.sandbox``); only
+the executed copies come back, into ``DIR/executed/``. The main thread is
 the gradebook's only writer: as soon as all notebooks of a student are executed it runs
 nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute`` and
 writes the student's feedback (overlapping with the workers' execution), then records the
@@ -25,7 +26,6 @@ import os
 import shutil
 import sys
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,8 @@ import nbformat
 from . import tamper
 from .collect import Entry, collect
 from .course import Course, CourseError
-from .execution import ApplyExecution, Job, JobResult, run_job, worker_notebook
+from .execution import ApplyExecution, Job, JobResult, worker_notebook
+from .executors import make_executor
 from .feedback import feedback_preprocessors
 from .files import atomic_write
 from .nbgrader_api import course_config, make_api, run
@@ -69,6 +70,8 @@ class GradeOptions:
     feedback: bool = True
     sandbox: bool | None = None  # None: bubblewrap where available
     progress: bool | None = None  # None: a bar on a terminal, plain lines otherwise
+    executor: str = "local"  # local | dask (nncourse.executors)
+    scheduler: str | None = None  # Dask scheduler address; None: a LocalCluster
 
     def limits(self) -> Limits:
         return Limits(timeout=self.timeout, memory_mb=self.memory)
@@ -322,17 +325,18 @@ def _error_line(result: dict) -> str:
     return (errors[-1] if errors else (lines[-1] if lines else "nbgrader failed"))[:200]
 
 
-def run_batch(batch: Batch, workers: int, progress: Progress) -> None:
-    """Execute every job on ``workers`` threads; finish each student as soon as possible."""
+def run_batch(batch: Batch, executor, progress: Progress) -> None:
+    """Execute every job on ``executor``; finish each student as soon as possible."""
     jobs = batch.jobs()
     for student, record in sorted(batch.students.items()):
         if record.jobs_left == 0:
             batch.finish(student)
             progress.done(student, batch.students[student].entries, 0.0)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="nncourse-worker") as pool:
-        futures = [pool.submit(run_job, job) for job in jobs]
-        for future in as_completed(futures):
-            student = batch.record(future.result())
+    if not jobs:
+        return
+    with executor:
+        for result in executor.run(jobs):
+            student = batch.record(result)
             if student is not None:
                 batch.finish(student)
                 record = batch.students[student]
@@ -436,8 +440,9 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
             "read and write everything the grader can",
         )
         print(f"WARNING: {batch.result.warnings[0]}", file=sys.stderr)
+    executor = make_executor(opts.executor, workers, opts.scheduler)
     with Progress(len(batch.students), opts.progress) as progress:
-        run_batch(batch, workers, progress)
+        run_batch(batch, executor, progress)
 
     all_entries = recorded_entries(opts.out, opts.assignment)
     grade_rows, test_rows = score_rows(course, opts, all_entries, db_url)
