@@ -20,12 +20,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # Debian's chromium drives the browser tests through Playwright (no browser download);
-# bubblewrap is the grading sandbox (without it `nncourse grade` warns and runs unsandboxed).
+# bubblewrap is the grading sandbox (without it `nncourse grade` warns and runs unsandboxed);
+# postgresql is the server the `--db postgresql://` tests start on a loopback port.
 # Installed when we are root with apt; otherwise the tests that need them say why they skip.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

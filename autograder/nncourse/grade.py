@@ -38,7 +38,7 @@ from .execution import ApplyExecution, Job, JobResult, worker_notebook
 from .executors import make_executor
 from .feedback import feedback_preprocessors
 from .files import atomic_write
-from .nbgrader_api import course_config, make_api, run
+from .nbgrader_api import check_gradebook, course_config, make_api, run
 from .progress import Progress
 from .report import GRADES_COLUMNS, TESTS_COLUMNS, fmt, write_rows
 from .sandbox import Limits, sandbox_problem
@@ -113,7 +113,7 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     """Create the run's nbgrader course and seed its gradebook from solutions/."""
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
-    db_url = opts.db_url or f"sqlite:///{out / 'gradebook.db'}"
+    db_url = check_gradebook(opts.db_url or f"sqlite:///{out / 'gradebook.db'}")
     config = course_config(course, out, db_url)
     config.Autograde.autograde_preprocessors = autograde_preprocessors()
     config.ApplyExecution.executed_root = str(out / "executed")

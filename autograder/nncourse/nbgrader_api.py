@@ -12,7 +12,7 @@ from pathlib import Path
 
 from traitlets.config import Config, PyFileConfigLoader
 
-from .course import Course
+from .course import Course, CourseError
 
 
 def course_config(course: Course, root: Path, db_url: str | None = None) -> Config:
@@ -68,6 +68,36 @@ def ensure_sqlite_gradebook(db_url: str) -> None:
             )
     finally:
         engine.dispose()
+
+
+def check_gradebook(db_url: str) -> str:
+    """The gradebook URL to use; ``CourseError`` unless ``db_url`` is a SQLite or
+    PostgreSQL URL that opens. ``postgresql://`` gets the psycopg (3) driver, whatever
+    SQLAlchemy's default is."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError as err:
+        raise CourseError(f"--db {db_url!r} is not a database URL: {err}") from None
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise CourseError(f"--db {shown}: use sqlite:///PATH or postgresql://USER@HOST/DB")
+    if url.get_backend_name() == "sqlite":
+        return db_url  # created on first use (ensure_sqlite_gradebook)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    try:
+        engine = create_engine(url)
+        with engine.connect() as con:
+            con.execute(text("SELECT 1"))
+        engine.dispose()
+    except (SQLAlchemyError, ImportError) as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        raise CourseError(f"could not open the gradebook {shown}: {reason}") from None
+    return url.render_as_string(hide_password=False)
 
 
 def make_api(config: Config):
