@@ -185,10 +185,16 @@ def stock_nbgrader(label: str, assignment: str, submissions: Path, work: Path) -
 
 
 def nncourse_grade(
-    label: str, assignment: str, submissions: Path, out: Path, workers, sandbox: bool
+    label: str,
+    assignment: str,
+    submissions: Path,
+    out: Path,
+    workers,
+    sandbox: bool,
+    extra: tuple[str, ...] = (),
 ) -> Run:
     cmd = [str(BIN / "nncourse"), "grade", str(submissions), "--assignment", assignment]
-    cmd += ["--out", str(out)]
+    cmd += ["--out", str(out), *extra]
     if workers:
         cmd += ["--workers", str(workers)]
     if not sandbox:
