@@ -78,6 +78,33 @@ def cmd_demo(args) -> int:
     return demo(course, out)
 
 
+def cmd_collect(args) -> int:
+    from .lms import collect_summary, collect_zip
+
+    result = collect_zip(
+        Path(args.zip),
+        args.assignment,
+        Path(args.out),
+        roster=Path(args.roster) if args.roster else None,
+        due=args.due,
+        penalty=args.penalty,
+    )
+    print(f"collected {args.zip} into {args.out}/STUDENT/{args.assignment}/")
+    print(collect_summary(result))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .lms import export
+
+    copies = export(
+        Path(args.dir), args.format, Path(args.out), Path(args.roster) if args.roster else None
+    )
+    print(f"wrote {args.out} ({args.format})")
+    print(f"wrote {len(copies)} feedback file(s) under {Path(args.dir) / 'lms'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nncourse", description=__doc__)
     p.add_argument("--course", metavar="DIR", help="course root (default: found from the cwd)")
@@ -124,6 +151,42 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="build, grade the bundled sample class, print the table")
     d.add_argument("--out", help="where to write the demo run (default: $TMPDIR/nncourse-demo)")
     d.set_defaults(func=cmd_demo)
+
+    c = sub.add_parser(
+        "collect", help="turn an LMS (Canvas, Moodle) bulk-download zip into submissions"
+    )
+    c.add_argument("zip", metavar="ZIP", help="the LMS bulk-download zip")
+    c.add_argument(
+        "--assignment", required=True, metavar="ID", help="assignment id, e.g. 01_gradient_checking"
+    )
+    c.add_argument(
+        "--roster",
+        metavar="CSV",
+        help="CSV student_id,lms_id[,name] (default: the LMS id is the student id)",
+    )
+    c.add_argument("--due", metavar="ISO8601", help="due date, ISO 8601 (UTC without an offset)")
+    c.add_argument(
+        "--penalty",
+        choices=["none", "zero"],
+        default="none",
+        help="late submissions: record only (none) or record a score of 0 (zero)",
+    )
+    c.add_argument(
+        "--out",
+        required=True,
+        metavar="SUBMISSIONS",
+        help="submissions folder STUDENT/ASSIGNMENT/ to write",
+    )
+    c.set_defaults(func=cmd_collect)
+
+    e = sub.add_parser("export", help="grades of a run as a CSV table or Canvas gradebook import")
+    e.add_argument("dir", metavar="DIR", help="an `nncourse grade` run folder (holding grades.csv)")
+    e.add_argument("--format", choices=["csv", "canvas"], required=True, help="output layout")
+    e.add_argument("--out", required=True, metavar="FILE", help="the CSV file to write")
+    e.add_argument(
+        "--roster", metavar="CSV", help="CSV student_id,lms_id[,name]: names and LMS ids"
+    )
+    e.set_defaults(func=cmd_export)
     return p
 
 

@@ -1,0 +1,360 @@
+"""LMS in and out: `nncourse collect` (Canvas/Moodle zip -> submitted/) and `nncourse export`.
+
+Every zip and CSV is fabricated here; nothing runs a kernel.
+"""
+
+import csv
+import zipfile
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from nncourse.cli import main
+from nncourse.collect import collect
+from nncourse.lms import collect_zip, parse_lms_name, strip_resubmission
+
+A = "01_gradient_checking"
+ON_TIME = (2026, 11, 30, 10, 0, 0)
+LATER = (2026, 11, 30, 11, 0, 0)
+AFTER_DUE = (2026, 12, 1, 1, 0, 0)
+
+
+def notebook(source="x = 1") -> str:
+    return nbformat.writes(new_notebook(cells=[new_code_cell(source)]))
+
+
+def make_zip(path, entries):
+    """entries: (name, date_time, text)."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, when, text in entries:
+            archive.writestr(zipfile.ZipInfo(name, date_time=when), text)
+    return path
+
+
+def write_roster(path, rows, header="student_id,lms_id,name"):
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def read_report(out):
+    with (out / "collect.csv").open(newline="") as handle:
+        return [
+            (r["lms_file"], r["student_id"], r["status"], r["seconds_late"], r["penalty"])
+            for r in csv.DictReader(handle)
+        ]
+
+
+def files_under(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+CANVAS_ENTRIES = [
+    (f"adamsann_111_901_{A}.ipynb", ON_TIME, notebook("old = 1")),
+    (f"adamsann_111_905_{A}-1.ipynb", LATER, notebook("new = 1")),
+    (f"brownbob_222_902_Copy of {A}.ipynb", ON_TIME, notebook()),
+    ("clarkcat_333_903_my_work.ipynb", ON_TIME, notebook()),
+    ("clarkcat_333_907_report.pdf", ON_TIME, "%PDF"),
+    (f"smithjane_LATE_444_904_{A}.ipynb", AFTER_DUE, notebook()),
+    (f"ghost_999_906_{A}.ipynb", ON_TIME, notebook()),
+    ("random.ipynb", ON_TIME, notebook()),
+    ("../evil.ipynb", ON_TIME, notebook()),
+    ("/abs.ipynb", ON_TIME, notebook()),
+]
+ROSTER = ["ann,111,Ann Adams", "bob,222,", "cat,333,Cat Clark", "jane,444,Jane Smith"]
+
+
+@pytest.fixture
+def canvas(tmp_path):
+    zip_path = make_zip(tmp_path / "canvas.zip", CANVAS_ENTRIES)
+    roster = write_roster(tmp_path / "roster.csv", ROSTER)
+    return zip_path, roster
+
+
+def test_canvas_zip_report_and_tree(tmp_path, canvas, capsys):
+    zip_path, roster = canvas
+    out = tmp_path / "out"
+    rc = main(
+        ["collect", str(zip_path), "--assignment", A, "--roster", str(roster)] + ["--out", str(out)]
+    )
+    assert rc == 0
+    assert read_report(out) == [
+        ("../evil.ipynb", "", "refused", "", ""),
+        ("/abs.ipynb", "", "refused", "", ""),
+        (f"adamsann_111_901_{A}.ipynb", "ann", "superseded", "", ""),
+        (f"adamsann_111_905_{A}-1.ipynb", "ann", "collected", "", ""),
+        (f"brownbob_222_902_Copy of {A}.ipynb", "bob", "collected", "", ""),
+        ("clarkcat_333_903_my_work.ipynb", "cat", "collected", "", ""),
+        ("clarkcat_333_907_report.pdf", "cat", "unmatched", "", ""),
+        (f"ghost_999_906_{A}.ipynb", "", "unmatched", "", ""),
+        ("random.ipynb", "", "unmatched", "", ""),
+        (f"smithjane_LATE_444_904_{A}.ipynb", "jane", "late", "", "none"),
+    ]
+    assert files_under(out) == [
+        "ann/01_gradient_checking/01_gradient_checking.ipynb",
+        "ann/01_gradient_checking/timestamp.txt",
+        "bob/01_gradient_checking/01_gradient_checking.ipynb",
+        "bob/01_gradient_checking/timestamp.txt",
+        "cat/01_gradient_checking/my_work.ipynb",
+        "cat/01_gradient_checking/timestamp.txt",
+        "collect.csv",
+        "jane/01_gradient_checking/01_gradient_checking.ipynb",
+        "jane/01_gradient_checking/timestamp.txt",
+    ]
+    ann = out / "ann" / A
+    assert "new = 1" in (ann / f"{A}.ipynb").read_text()
+    assert (ann / "timestamp.txt").read_text() == "2026-11-30 11:00:00.000000 UTC\n"
+    # nothing outside --out: only the inputs and the out folder sit in tmp_path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["canvas.zip", "out", "roster.csv"]
+    assert not (tmp_path.parent / "evil.ipynb").exists()
+    printed = capsys.readouterr().out
+    assert "4 collected" not in printed  # late counts separately
+    assert "3 collected, 1 late, 1 superseded, 3 unmatched, 2 refused" in printed
+    for name in ("random.ipynb", "ghost_999_906", "report.pdf", "../evil.ipynb"):
+        assert name in printed
+
+
+def test_canvas_details_say_why(tmp_path, canvas):
+    zip_path, roster = canvas
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out, roster=roster)
+    with (out / "collect.csv").open(newline="") as handle:
+        detail = {r["lms_file"]: r["detail"] for r in csv.DictReader(handle)}
+    assert "'..'" in detail["../evil.ipynb"]
+    assert "absolute" in detail["/abs.ipynb"]
+    assert detail[f"ghost_999_906_{A}.ipynb"] == "LMS id 999 is not in the roster"
+    assert detail["random.ipynb"] == "file name matches no Canvas or Moodle pattern"
+    assert "not a notebook" in detail["clarkcat_333_907_report.pdf"]
+    assert (
+        detail[f"adamsann_111_901_{A}.ipynb"]
+        == f"older than adamsann_111_905_{A}-1.ipynb; not used"
+    )
+    assert "Canvas marks it LATE" in detail[f"smithjane_LATE_444_904_{A}.ipynb"]
+
+
+def test_without_roster_the_lms_id_is_the_student(tmp_path, canvas):
+    zip_path, _ = canvas
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out)
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "111",
+        "222",
+        "333",
+        "444",
+        "999",
+    ]
+
+
+def test_moodle_zip(tmp_path):
+    zip_path = make_zip(
+        tmp_path / "moodle.zip",
+        [
+            (f"Ann Adams_5001_assignsubmission_file_/{A}.ipynb", ON_TIME, notebook()),
+            (f"Bob Brown_5002_assignsubmission_file_{A} (1).ipynb", ON_TIME, notebook()),
+            ("Cat Clark_5003_assignsubmission_onlinetext_/onlinetext.html", ON_TIME, "<p>"),
+        ],
+    )
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out)
+    assert files_under(out) == [
+        "5001/01_gradient_checking/01_gradient_checking.ipynb",
+        "5001/01_gradient_checking/timestamp.txt",
+        "5002/01_gradient_checking/01_gradient_checking.ipynb",
+        "5002/01_gradient_checking/timestamp.txt",
+        "collect.csv",
+    ]
+    assert [r[2] for r in read_report(out)] == ["collected", "collected", "unmatched"]
+
+
+@pytest.mark.parametrize("penalty", ["none", "zero"])
+@pytest.mark.parametrize(
+    "due", ["2026-11-30T14:00:00Z", "2026-11-30T15:00:00+01:00", "2026-11-30 14:00"]
+)
+def test_due_and_penalty(tmp_path, penalty, due):
+    zip_path = make_zip(
+        tmp_path / "c.zip",
+        [
+            (f"adamsann_111_1_{A}.ipynb", (2026, 11, 30, 14, 3, 0), notebook()),
+            (f"brownbob_222_2_{A}.ipynb", (2026, 11, 30, 13, 59, 0), notebook()),
+        ],
+    )
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out, due=due, penalty=penalty)
+    assert read_report(out) == [
+        (f"adamsann_111_1_{A}.ipynb", "111", "late", "180", penalty),
+        (f"brownbob_222_2_{A}.ipynb", "222", "collected", "0", ""),
+    ]
+    stamp = (out / "111" / A / "timestamp.txt").read_text()
+    assert stamp == "2026-11-30 14:03:00.000000 UTC\n"
+
+
+def test_name_parsing():
+    assert parse_lms_name(f"smithjane_LATE_12345_67890_{A}-2.ipynb") == (
+        "12345",
+        f"{A}.ipynb",
+        True,
+        2,
+    )
+    assert parse_lms_name("Jane Q Smith_77_assignsubmission_file_/x.ipynb") == (
+        "77",
+        "x.ipynb",
+        False,
+        0,
+    )
+    assert parse_lms_name("nothing.ipynb") is None
+    assert strip_resubmission("a-b.ipynb") == ("a-b.ipynb", 0)
+
+
+def test_round_trip_into_grade_collect(tmp_path, canvas):
+    zip_path, roster = canvas
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out, roster=roster)
+    entries = collect(out, A, [A], tmp_path / "submitted")
+    got = {(e.student, e.notebook): e.status for e in entries}
+    assert got == {
+        ("ann", A): "pending",
+        ("bob", A): "pending",
+        ("cat", A): "pending",
+        ("jane", A): "pending",
+    }
+    assert (tmp_path / "submitted" / "jane" / A / "timestamp.txt").is_file()
+
+
+def test_recollect_replaces_a_students_folder(tmp_path):
+    out = tmp_path / "out"
+    first = make_zip(tmp_path / "1.zip", [("adamsann_111_1_old_name.ipynb", ON_TIME, notebook())])
+    collect_zip(first, A, out)
+    second = make_zip(tmp_path / "2.zip", [(f"adamsann_111_2_{A}.ipynb", LATER, notebook())])
+    collect_zip(second, A, out)
+    assert sorted(p.name for p in (out / "111" / A).iterdir()) == [f"{A}.ipynb", "timestamp.txt"]
+
+
+# ---------------------------------------------------------------------------- export
+
+GRADES = """\
+student_id,assignment,notebook,score,max_score,status,detail
+ann,01_a,01_a,3,5,ok,
+ann,02_b,part1,2,4,ok,
+ann,02_b,part2,1.5,6,ok,
+bob,01_a,01_a,5,5,ok,
+cat,02_b,part1,0,4,missing,no part1.ipynb submitted
+cat,02_b,part2,6,6,ok,
+"""
+
+
+@pytest.fixture
+def run(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "grades.csv").write_text(GRADES)
+    for student, assignment, stem in [
+        ("ann", "01_a", "01_a"),
+        ("ann", "02_b", "part1"),
+        ("ann", "02_b", "part2"),
+        ("cat", "02_b", "part2"),
+    ]:
+        page = folder / "feedback" / student / assignment / f"{stem}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<p>{student} {stem}</p>")
+    return folder
+
+
+def test_export_csv(tmp_path, run, capsys):
+    out = tmp_path / "scores.csv"
+    assert main(["export", str(run), "--format", "csv", "--out", str(out)]) == 0
+    assert out.read_text() == ("student_id,01_a,02_b,total\nann,3,3.5,6.5\nbob,5,,5\ncat,,6,6\n")
+    assert files_under(run / "lms") == [
+        "01_a/ann_01_a_feedback.html",
+        "02_b/ann_02_b_part1_feedback.html",
+        "02_b/ann_02_b_part2_feedback.html",
+        "02_b/cat_02_b_feedback.html",
+    ]
+    assert (run / "lms" / "02_b" / "cat_02_b_feedback.html").read_text() == "<p>cat part2</p>"
+    assert "wrote 4 feedback file(s)" in capsys.readouterr().out
+
+
+def test_export_canvas_with_roster(tmp_path, run):
+    roster = write_roster(tmp_path / "roster.csv", ["ann,111,Ann Adams", "bob,222,"])
+    out = tmp_path / "canvas.csv"
+    rc = main(
+        ["export", str(run), "--format", "canvas", "--out", str(out), "--roster", str(roster)]
+    )
+    assert rc == 0
+    assert out.read_text() == (
+        "Student,ID,SIS User ID,SIS Login ID,Section,01_a,02_b\n"
+        "Points Possible,,,,,5,10\n"
+        "Ann Adams,111,,,,3,3.5\n"
+        "bob,222,,,,5,\n"
+        "cat,cat,,,,,6\n"
+    )
+    assert files_under(run / "lms") == [
+        "01_a/111_01_a_feedback.html",
+        "02_b/111_02_b_part1_feedback.html",
+        "02_b/111_02_b_part2_feedback.html",
+        "02_b/cat_02_b_feedback.html",
+    ]
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def bad_roster(tmp_path, rows):
+    return write_roster(tmp_path / "bad_roster.csv", rows)
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("missing zip", "does not exist"),
+        ("not a zip", "is not a zip file"),
+        ("bad due", "is not an ISO 8601"),
+        ("empty student_id", "line 3: empty student_id"),
+        ("duplicate student_id", "line 3: duplicate student_id 'ann'"),
+        ("roster header", "missing lms_id"),
+        ("bad assignment", "--assignment '../x'"),
+    ],
+)
+def test_collect_errors_exit_2(tmp_path, capsys, case, message):
+    zip_path = make_zip(tmp_path / "ok.zip", [(f"a_1_2_{A}.ipynb", ON_TIME, notebook())])
+    extra, assignment = [], A
+    if case == "missing zip":
+        zip_path = tmp_path / "nope.zip"
+    elif case == "not a zip":
+        zip_path = tmp_path / "text.zip"
+        zip_path.write_text("hello")
+    elif case == "bad due":
+        extra = ["--due", "next friday"]
+    elif case == "empty student_id":
+        extra = ["--roster", str(bad_roster(tmp_path, ["ann,1,", ",2,"]))]
+    elif case == "duplicate student_id":
+        extra = ["--roster", str(bad_roster(tmp_path, ["ann,1,", "ann,2,"]))]
+    elif case == "roster header":
+        extra = ["--roster", str(write_roster(tmp_path / "r.csv", ["ann"], header="student_id"))]
+    elif case == "bad assignment":
+        assignment = "../x"
+    argv = ["collect", str(zip_path), "--assignment", assignment, "--out", str(tmp_path / "o")]
+    assert main(argv + extra) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nncourse: error:")
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "grades, message",
+    [
+        (None, "grades.csv does not exist"),
+        ("student_id,assignment,notebook,max_score\nann,a,a,1\n", "missing column(s) score"),
+        ("student_id,assignment,notebook,score,max_score\nann,a,a,x,1\n", "line 2"),
+    ],
+)
+def test_export_errors_exit_2(tmp_path, capsys, grades, message):
+    run = tmp_path / "run"
+    run.mkdir()
+    if grades is not None:
+        (run / "grades.csv").write_text(grades)
+    assert main(["export", str(run), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nncourse: error:")
+    assert message in err
+    assert "Traceback" not in err
