@@ -358,3 +358,22 @@ def test_export_errors_exit_2(tmp_path, capsys, grades, message):
     assert err.startswith("nncourse: error:")
     assert message in err
     assert "Traceback" not in err
+
+
+def test_archiver_junk_is_left_out(tmp_path):
+    """macOS and Windows zip tools add entries no student wrote: no row, no file."""
+    when = (2026, 11, 30, 12, 0, 0)
+    zip_path = make_zip(
+        tmp_path / "mac.zip",
+        [
+            (f"doe_111_1_{A}.ipynb", when, "{}"),
+            (f"__MACOSX/._doe_111_1_{A}.ipynb", when, "junk"),
+            (".DS_Store", when, "junk"),
+            (f"._doe_111_1_{A}.ipynb", when, "junk"),
+            ("Thumbs.db", when, "junk"),
+        ],
+    )
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out)
+    assert [r[:3] for r in read_report(out)] == [(f"doe_111_1_{A}.ipynb", "111", "collected")]
+    assert files_under(out) == [f"111/{A}/{A}.ipynb", f"111/{A}/timestamp.txt", "collect.csv"]

@@ -24,7 +24,8 @@ collect
       lateness; ``--penalty zero`` records that the late submission scores 0, as
       nbgrader's late-submission plugin would. Neither changes any score here:
       ``collect.csv`` is the record.
-    * Every file of the zip gets one row of ``OUT/collect.csv``
+    * Every file of the zip (but what archivers add: ``__MACOSX/``, ``._x``,
+      ``.DS_Store``) gets one row of ``OUT/collect.csv``
       (``lms_file,student_id,status,seconds_late,penalty,detail``), status one of
       collected, late, superseded, unmatched (no known name pattern, id not in the
       roster, not a notebook) and refused (absolute or ``..`` paths, unreadable entries).
@@ -58,6 +59,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from .collect import IGNORED_NAMES
 from .course import CourseError
 from .files import atomic_write
 from .report import GRADES_COLUMNS, fmt
@@ -75,6 +77,15 @@ MOODLE_PATH = re.compile(
 )
 RESUBMISSION_SUFFIX = re.compile(r"-(\d+)$")
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+OS_JUNK = {".DS_Store", "Thumbs.db", "desktop.ini"}  # added by zip tools, not by students
+
+
+def os_junk(name: str) -> bool:
+    """A zip entry the archiver added (``__MACOSX/``, AppleDouble ``._x``, ``.DS_Store``):
+    left out of collect.csv altogether."""
+    parts = PurePosixPath(name).parts
+    base = parts[-1] if parts else ""
+    return bool(IGNORED_NAMES & set(parts)) or base in OS_JUNK or base.startswith("._")
 
 
 # ---------------------------------------------------------------------------- roster
@@ -342,7 +353,7 @@ def collect_zip(
     result = CollectResult()
     try:
         with zipfile.ZipFile(zip_path) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
+            infos = [i for i in archive.infolist() if not i.is_dir() and not os_junk(i.filename)]
             result.rows = [classify(i, n, assignment, by_lms) for n, i in enumerate(infos)]
             for row in result.rows:  # an LMS id without roster must still be a folder name
                 if row.status == "collected" and not SAFE_ID.match(row.student_id):
