@@ -183,6 +183,10 @@ def test_regrading_one_student_replaces_only_their_rows(odd_class, tmp_path):
         (["grade", ".", "--assignment", "99_nope", "--out", "OUT"], "unknown assignment"),
         (["grade", ".", "--assignment", A, "--out", "OUT", "--timeout", "0"], "--timeout"),
         (["--course", "/", "build"], "does not exist"),
+        (
+            ["grade", ".", "--assignment", A, "--out", "OUT", "--scheduler", "tcp://h:1"],
+            "--scheduler needs --executor dask",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(tmp_path, args, message):

@@ -8,7 +8,6 @@ root, else skipped with the reason; a failure under NNCOURSE_REQUIRE_ALL=1.
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests import harness
+from tests.browser.helpers import free_port
 from tests.browser.require import apt_install, unavailable
 
 A = "01_gradient_checking"
@@ -31,12 +31,6 @@ def pg_bin() -> Path:
         if not found:
             unavailable(f"PostgreSQL is not installed (apt-get install postgresql): {log}")
     return Path(found[-1]).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -42,8 +42,6 @@ def cmd_grade(args) -> int:
         raise CourseError(
             f"--memory must be at least 256 MB (a kernel needs it), got {args.memory}"
         )
-    if args.scheduler and args.executor != "dask":
-        raise CourseError("--scheduler needs --executor dask")
     opts = GradeOptions(
         assignment=args.assignment,
         out=Path(args.out),

@@ -89,6 +89,13 @@ class JobResult:
     def load(cls, path: Path) -> "JobResult":
         return cls(**json.loads(path.read_text()))
 
+    def store(self, job: "Job", executed: str | None) -> None:
+        """Write the executed notebook's text (if any) and this result where ``job``
+        says, for ``ApplyExecution`` and ``--resume`` to find."""
+        if executed is not None:
+            atomic_write(job.executed, executed)
+        self.save(job.executed.with_suffix(".json"))
+
 
 def run_job(job: Job) -> JobResult:
     """Execute one worker notebook in the sandbox; write the executed copy and the result.
@@ -106,8 +113,6 @@ def run_job(job: Job) -> JobResult:
     except Exception as err:  # noqa: BLE001 - a grader bug must not lose the batch
         executed, status = None, "error"
         detail, sandboxed, warnings = f"grader could not execute: {err!r}"[:300], False, []
-    if executed is not None:
-        atomic_write(job.executed, nbformat.writes(executed))
     result = JobResult(
         job.student,
         job.notebook,
@@ -117,7 +122,7 @@ def run_job(job: Job) -> JobResult:
         sandboxed,
         warnings,
     )
-    result.save(job.executed.with_suffix(".json"))
+    result.store(job, None if executed is None else nbformat.writes(executed))
     return result
 
 

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from .course import CourseError
 from .execution import Job, JobResult, run_job
-from .files import atomic_write
 
 
 class LocalExecutor:
@@ -118,9 +117,7 @@ class DaskExecutor:
                     0.0, False, [],
                 )  # fmt: skip
                 executed = None
-            if executed is not None:
-                atomic_write(job.executed, executed)
-            result.save(job.executed.with_suffix(".json"))
+            result.store(job, executed)
             yield result
 
 

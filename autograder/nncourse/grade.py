@@ -424,6 +424,7 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     if workers < 1:
         raise CourseError(f"--workers must be at least 1, got {workers}")
     opts.limits()  # raises ValueError for a bad --timeout or --memory
+    executor = make_executor(opts.executor, workers, opts.scheduler)  # starts nothing yet
     opts.out = opts.out.resolve()
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)
@@ -440,7 +441,6 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
             "read and write everything the grader can",
         )
         print(f"WARNING: {batch.result.warnings[0]}", file=sys.stderr)
-    executor = make_executor(opts.executor, workers, opts.scheduler)
     with Progress(len(batch.students), opts.progress) as progress:
         run_batch(batch, executor, progress)
 

@@ -89,14 +89,17 @@ def check_gradebook(db_url: str) -> str:
         return db_url  # created on first use (ensure_sqlite_gradebook)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
+    engine = None
     try:
         engine = create_engine(url)
         with engine.connect() as con:
             con.execute(text("SELECT 1"))
-        engine.dispose()
     except (SQLAlchemyError, ImportError) as err:
         reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
         raise CourseError(f"could not open the gradebook {shown}: {reason}") from None
+    finally:
+        if engine is not None:
+            engine.dispose()
     return url.render_as_string(hide_password=False)
 
 
