@@ -475,7 +475,6 @@ def write_csv(path: Path, header: list[str] | None, rows: list) -> None:
     else:
         writer = csv.writer(text, lineterminator="\n")
     writer.writerows(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, text.getvalue())
 
 
