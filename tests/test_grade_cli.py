@@ -183,6 +183,8 @@ def test_regrading_one_student_replaces_only_their_rows(odd_class, tmp_path):
         (["grade", ".", "--assignment", "99_nope", "--out", "OUT"], "unknown assignment"),
         (["grade", ".", "--assignment", A, "--out", "OUT", "--timeout", "0"], "--timeout"),
         (["--course", "/", "build"], "does not exist"),
+        (["grade", ".", "--assignment", A, "--out", "OUT", "--workers", "0"], "--workers"),
+        (["grade", ".", "--assignment", A, "--out", "OUT", "--due", "friday"], "ISO 8601"),
         (
             ["grade", ".", "--assignment", A, "--out", "OUT", "--scheduler", "tcp://h:1"],
             "--scheduler needs --executor dask",
@@ -196,6 +198,7 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, args, message):
     )
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_build_check_passes_on_the_repository():

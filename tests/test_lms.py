@@ -88,7 +88,7 @@ def test_canvas_zip_report_and_tree(tmp_path, canvas, capsys):
         ("clarkcat_333_907_report.pdf", "cat", "unmatched", "", ""),
         (f"ghost_999_906_{A}.ipynb", "", "unmatched", "", ""),
         ("random.ipynb", "", "unmatched", "", ""),
-        (f"smithjane_LATE_444_904_{A}.ipynb", "jane", "late", "", "none"),
+        (f"smithjane_LATE_444_904_{A}.ipynb", "jane", "late", "", ""),
     ]
     assert files_under(out) == [
         "ann/01_gradient_checking/01_gradient_checking.ipynb",
@@ -129,7 +129,9 @@ def test_canvas_details_say_why(tmp_path, canvas):
         detail[f"adamsann_111_901_{A}.ipynb"]
         == f"older than adamsann_111_905_{A}-1.ipynb; not used"
     )
-    assert "Canvas marks it LATE" in detail[f"smithjane_LATE_444_904_{A}.ipynb"]
+    assert detail[f"smithjane_LATE_444_904_{A}.ipynb"] == (
+        "Canvas marks it LATE; no --due given, so no penalty"
+    )
 
 
 def test_without_roster_the_lms_id_is_the_student(tmp_path, canvas):
@@ -186,6 +188,46 @@ def test_due_and_penalty(tmp_path, penalty, due):
     ]
     stamp = (out / "111" / A / "timestamp.txt").read_text()
     assert stamp == "2026-11-30 14:03:00.000000 UTC\n"
+
+
+def test_only_a_date_after_due_carries_a_penalty(tmp_path):
+    """nbgrader compares timestamp.txt with the due date: a Canvas LATE mark on a file
+    dated before --due is recorded, and the penalty column stays empty."""
+    zip_path = make_zip(
+        tmp_path / "c.zip",
+        [
+            (f"adamsann_LATE_111_1_{A}.ipynb", (2026, 11, 30, 13, 0, 0), notebook()),
+            (f"brownbob_LATE_222_2_{A}.ipynb", (2026, 11, 30, 15, 0, 0), notebook()),
+        ],
+    )
+    out = tmp_path / "out"
+    collect_zip(zip_path, A, out, due="2026-11-30T14:00:00Z", penalty="zero")
+    assert read_report(out) == [
+        (f"adamsann_LATE_111_1_{A}.ipynb", "111", "late", "0", ""),
+        (f"brownbob_LATE_222_2_{A}.ipynb", "222", "late", "3600", "zero"),
+    ]
+    with (out / "collect.csv").open(newline="") as handle:
+        detail = [r["detail"] for r in csv.DictReader(handle)]
+    assert detail == [
+        "Canvas marks it LATE; not after --due, so no penalty",
+        "3600 s after --due; scores 0 when graded with this --due",
+    ]
+
+
+def test_one_folder_collects_several_assignments(tmp_path):
+    out = tmp_path / "out"
+    first = make_zip(tmp_path / "a.zip", [(f"adamsann_111_1_{A}.ipynb", ON_TIME, notebook())])
+    second = make_zip(tmp_path / "b.zip", [("adamsann_111_2_02_b.ipynb", ON_TIME, notebook())])
+    collect_zip(first, A, out)
+    collect_zip(second, "02_b", out)
+    collect_zip(first, A, out)  # collecting A again replaces only A's rows
+    with (out / "collect.csv").open(newline="") as handle:
+        got = [(r["assignment"], r["lms_file"], r["status"]) for r in csv.DictReader(handle)]
+    assert got == [
+        ("02_b", "adamsann_111_2_02_b.ipynb", "collected"),
+        (A, f"adamsann_111_1_{A}.ipynb", "collected"),
+    ]
+    assert sorted(p.name for p in (out / "111").iterdir()) == ["01_gradient_checking", "02_b"]
 
 
 def test_name_parsing():

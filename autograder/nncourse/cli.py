@@ -9,6 +9,7 @@ from pathlib import Path
 from .build import build
 from .collect import SubmissionsError
 from .course import CourseError, course_from_arg
+from .late import PENALTIES
 from .nbgrader_api import NbgraderFailed
 
 
@@ -36,8 +37,6 @@ def cmd_grade(args) -> int:
     course = course_from_arg(args.course)
     if args.timeout <= 0:
         raise CourseError(f"--timeout must be > 0 seconds, got {args.timeout}")
-    if args.workers is not None and args.workers < 1:
-        raise CourseError(f"--workers must be at least 1, got {args.workers}")
     if args.memory < 256:
         raise CourseError(
             f"--memory must be at least 256 MB (a kernel needs it), got {args.memory}"
@@ -54,6 +53,8 @@ def cmd_grade(args) -> int:
         sandbox=False if args.no_sandbox else None,
         executor=args.executor,
         scheduler=args.scheduler,
+        due=args.due,
+        penalty=args.penalty,
     )
     start = time.perf_counter()
     result = grade(course, Path(args.submissions), opts)
@@ -103,6 +104,12 @@ def cmd_export(args) -> int:
     return 0
 
 
+def late_options(p: argparse.ArgumentParser, penalty_help: str) -> None:
+    """--due and --penalty, shared by collect and grade (nncourse.late)."""
+    p.add_argument("--due", metavar="ISO8601", help="due date, ISO 8601 (UTC without an offset)")
+    p.add_argument("--penalty", choices=PENALTIES, default="none", help=penalty_help)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nncourse", description=__doc__)
     p.add_argument("--course", metavar="DIR", help="course root (default: found from the cwd)")
@@ -144,6 +151,7 @@ def parser() -> argparse.ArgumentParser:
         help="run kernels without bubblewrap (resource limits only; a warning is printed)",
     )
     g.add_argument("--db", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
+    late_options(g, "late notebooks (timestamp.txt after --due): no penalty, or score 0")
     g.set_defaults(func=cmd_grade)
 
     d = sub.add_parser("demo", help="build, grade the bundled sample class, print the table")
@@ -162,13 +170,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="CSV",
         help="CSV student_id,lms_id[,name] (default: the LMS id is the student id)",
     )
-    c.add_argument("--due", metavar="ISO8601", help="due date, ISO 8601 (UTC without an offset)")
-    c.add_argument(
-        "--penalty",
-        choices=["none", "zero"],
-        default="none",
-        help="late submissions: record only (none) or record a score of 0 (zero)",
-    )
+    late_options(c, "late submissions: record no penalty (none) or a score of 0 (zero)")
     c.add_argument(
         "--out",
         required=True,

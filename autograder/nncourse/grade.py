@@ -38,6 +38,7 @@ from .execution import ApplyExecution, Job, JobResult, worker_notebook
 from .executors import make_executor
 from .feedback import feedback_preprocessors
 from .files import atomic_write
+from .late import check_penalty, late_detail, naive_utc, parse_due
 from .nbgrader_api import check_gradebook, course_config, make_api, run
 from .progress import Progress
 from .report import GRADES_COLUMNS, TESTS_COLUMNS, fmt, write_rows
@@ -51,6 +52,7 @@ c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "nncourse"
 c.CourseDirectory.db_url = {db_url!r}
 c.OverwriteCells.add_missing_cells = True
+c.LateSubmissionPlugin.penalty_method = {penalty!r}
 from nncourse.feedback import feedback_preprocessors  # noqa: E402
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
 '''
@@ -72,6 +74,8 @@ class GradeOptions:
     progress: bool | None = None  # None: a bar on a terminal, plain lines otherwise
     executor: str = "local"  # local | dask (nncourse.executors)
     scheduler: str | None = None  # Dask scheduler address; None: a LocalCluster
+    due: str | None = None  # ISO 8601; None: keep the gradebook's due date (if any)
+    penalty: str = "none"  # late notebooks: none (recorded) | zero (nbgrader's plugin)
 
     def limits(self) -> Limits:
         return Limits(timeout=self.timeout, memory_mb=self.memory)
@@ -119,7 +123,10 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     config.ApplyExecution.executed_root = str(out / "executed")
     config.GenerateFeedback.preprocessors = feedback_preprocessors()
     config.HTMLExporter.template_name = "feedback"
-    (out / "nbgrader_config.py").write_text(RUN_CONFIG.format(root=str(out), db_url=db_url))
+    config.LateSubmissionPlugin.penalty_method = opts.penalty
+    (out / "nbgrader_config.py").write_text(
+        RUN_CONFIG.format(root=str(out), db_url=db_url, penalty=opts.penalty)
+    )
 
     source = out / "source" / opts.assignment
     shutil.rmtree(source, ignore_errors=True)
@@ -131,6 +138,18 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     api = make_api(config)
     run(api.generate_assignment(opts.assignment, force=True, create=True), "generate_assignment")
     return api, db_url
+
+
+def set_due_date(db_url: str, assignment: str, due) -> str:
+    """Write ``--due`` into the gradebook (nbgrader's lateness reads it from there) and
+    return the due date in effect, which without ``--due`` is the gradebook's own."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        if due is not None:
+            gb.update_or_create_assignment(assignment, duedate=naive_utc(due))
+        duedate = gb.find_assignment(assignment).duedate
+    return duedate.isoformat() if duedate else ""
 
 
 def clear_previous(out: Path, assignment: str, students: list[str]) -> None:
@@ -146,9 +165,13 @@ def clear_previous(out: Path, assignment: str, students: list[str]) -> None:
 # results of finished students: what --resume keeps
 
 
-def submission_hash(out: Path, assignment: str, entries: list[Entry]) -> str:
-    """Fingerprint of what a student submitted: the collected notebooks and the entries."""
-    digest = hashlib.sha256()
+def submission_hash(out: Path, assignment: str, entries: list[Entry], rule: str = "") -> str:
+    """Fingerprint of what a student submitted, and of what it is graded against: the
+    collected notebooks, the entries, timestamp.txt and the late rule (due date, penalty)."""
+    digest = hashlib.sha256(f"{rule}\n".encode())
+    timestamp = out / "submitted" / entries[0].student / assignment / "timestamp.txt"
+    if timestamp.is_file():
+        digest.update(timestamp.read_bytes())
     for entry in sorted(entries, key=lambda e: (e.notebook, e.expected)):
         digest.update(f"{entry.notebook}|{entry.status}|{entry.detail}|{entry.expected}\n".encode())
         path = out / "submitted" / entry.student / assignment / f"{entry.notebook}.ipynb"
@@ -201,14 +224,14 @@ class _Student:
 class Batch:
     """One assignment's grading: tamper scan, parallel execution, single-writer autograde."""
 
-    def __init__(self, course: Course, opts: GradeOptions, api, entries: list[Entry]):
+    def __init__(self, course: Course, opts: GradeOptions, api, entries: list[Entry], rule=""):
         self.course, self.opts, self.api = course, opts, api
         self.out, self.assignment = opts.out, opts.assignment
         self.students: dict[str, _Student] = {}
         for entry in entries:
             self.students.setdefault(entry.student, _Student([], "")).entries.append(entry)
         for record in self.students.values():
-            record.fingerprint = submission_hash(self.out, self.assignment, record.entries)
+            record.fingerprint = submission_hash(self.out, self.assignment, record.entries, rule)
         self.contexts = {}
         self.result = GradeResult()
 
@@ -369,7 +392,10 @@ def score_rows(course: Course, opts: GradeOptions, entries: list[Entry], db_url:
                     entry.detail = "; ".join(
                         filter(None, [entry.detail, summary + ", ".join(failed)])
                     )
-                total = scores.total
+                total = scores.total - scores.penalty
+                if scores.seconds_late > 0:
+                    late = late_detail(scores.seconds_late, scores.penalty, opts.penalty)
+                    entry.detail = "; ".join(filter(None, [entry.detail, late]))
             else:
                 total = 0.0
             grade_rows.append(_grade_row(entry, assignment, total, full))
@@ -420,16 +446,19 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     expected = course.notebooks(opts.assignment)
     if not expected:
         raise CourseError(f"solutions/{opts.assignment} holds no notebook")
-    workers = opts.workers or os.cpu_count() or 1
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
     if workers < 1:
         raise CourseError(f"--workers must be at least 1, got {workers}")
     opts.limits()  # raises ValueError for a bad --timeout or --memory
+    due = parse_due(opts.due)
+    check_penalty(opts.penalty)
     executor = make_executor(opts.executor, workers, opts.scheduler)  # starts nothing yet
     opts.out = opts.out.resolve()
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)
     api, db_url = prepare_run_dir(course, opts)
-    batch = Batch(course, opts, api, entries)
+    rule = f"due={set_due_date(db_url, opts.assignment, due)} penalty={opts.penalty}"
+    batch = Batch(course, opts, api, entries, rule)
     if opts.resume:
         batch.resume()
     clear_previous(opts.out, opts.assignment, sorted(batch.students))

@@ -20,17 +20,20 @@ collect
       date is kept, the others are ``superseded``.
     * Zip dates have no time zone; they are taken as UTC, and so is a ``--due`` without
       an offset. A file is ``late`` when its date is after ``--due`` or when Canvas marks
-      its name ``LATE`` (the detail says which). ``--penalty none`` only records
-      lateness; ``--penalty zero`` records that the late submission scores 0, as
-      nbgrader's late-submission plugin would. Neither changes any score here:
-      ``collect.csv`` is the record.
+      its name ``LATE`` (the detail says which). Only a date after ``--due`` carries a
+      penalty, because that is what nbgrader sees: ``nncourse grade --due D --penalty
+      zero`` compares timestamp.txt with D and scores such a notebook 0
+      (``nncourse.late``). Collect changes no score; its penalty column says what that
+      grade run will do.
     * Every file of the zip (but what archivers add: ``__MACOSX/``, ``._x``,
       ``.DS_Store``) gets one row of ``OUT/collect.csv``
-      (``lms_file,student_id,status,seconds_late,penalty,detail``), status one of
-      collected, late, superseded, unmatched (no known name pattern, id not in the
+      (``assignment,lms_file,student_id,status,seconds_late,penalty,detail``), status
+      one of collected, late, superseded, unmatched (no known name pattern, id not in the
       roster, not a notebook) and refused (absolute or ``..`` paths, unreadable entries).
-      Nothing is written outside OUT. A student's ``OUT/STUDENT/ASSIGNMENT/`` folder is
-      replaced, so collecting again gives the latest zip's result.
+      Rows of other assignments already in collect.csv are kept, so one folder can
+      collect several assignments. Nothing is written outside OUT. A student's
+      ``OUT/STUDENT/ASSIGNMENT/`` folder is replaced, so collecting again gives the
+      latest zip's result.
 
 export
     Reads ``DIR/grades.csv`` of an ``nncourse grade`` run (it may hold several
@@ -62,12 +65,19 @@ from pathlib import Path, PurePosixPath
 from .collect import IGNORED_NAMES
 from .course import CourseError
 from .files import atomic_write
+from .late import check_penalty, nbgrader_timestamp, parse_due
 from .report import GRADES_COLUMNS, fmt
 
 STATUSES = ["collected", "late", "superseded", "unmatched", "refused"]
-REPORT_COLUMNS = ["lms_file", "student_id", "status", "seconds_late", "penalty", "detail"]
-PENALTIES = ["none", "zero"]
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's default timestamp_format
+REPORT_COLUMNS = [
+    "assignment",
+    "lms_file",
+    "student_id",
+    "status",
+    "seconds_late",
+    "penalty",
+    "detail",
+]
 
 CANVAS_NAME = re.compile(
     r"^(?P<who>[^_]+)_(?:(?P<late>LATE)_)?(?P<lms_id>\d+)_(?P<sub>\d+)_(?P<original>.+)$"
@@ -154,6 +164,7 @@ def read_roster(path: Path) -> list[Student]:
 class ZipFileRow:
     """One file of the LMS zip and what collect made of it (one row of collect.csv)."""
 
+    assignment: str
     lms_file: str
     student_id: str = ""
     status: str = "unmatched"
@@ -176,19 +187,6 @@ class CollectResult:
 
     def counts(self) -> Counter:
         return Counter(row.status for row in self.rows)
-
-
-def parse_due(text: str | None) -> datetime | None:
-    """ISO 8601 date(-time); without an offset it is taken as UTC."""
-    if text is None:
-        return None
-    try:
-        due = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise CourseError(
-            f"--due {text!r} is not an ISO 8601 date-time (e.g. 2026-11-30T23:59:00+01:00)"
-        ) from None
-    return due.replace(tzinfo=UTC) if due.tzinfo is None else due.astimezone(UTC)
 
 
 def unsafe_path(name: str) -> str:
@@ -245,7 +243,7 @@ def classify(
 ) -> ZipFileRow:
     """Match one zip entry to a student and a notebook name (status collected) or say
     why not (unmatched / refused)."""
-    row = ZipFileRow(info.filename)
+    row = ZipFileRow(assignment, info.filename)
     reason = unsafe_path(info.filename)
     if reason:
         row.status, row.detail = "refused", reason
@@ -289,7 +287,9 @@ def mark_superseded(rows: list[ZipFileRow]) -> None:
 
 
 def mark_late(rows: list[ZipFileRow], due: datetime | None, penalty: str) -> None:
-    """Set late status, seconds_late and penalty of the kept files."""
+    """Set late status, seconds_late and penalty of the kept files. The penalty column is
+    what ``nncourse grade --due --penalty`` will apply (nbgrader compares timestamp.txt
+    with the due date); a Canvas LATE mark alone is recorded but costs nothing."""
     for row in rows:
         if row.status != "collected":
             continue
@@ -298,18 +298,15 @@ def mark_late(rows: list[ZipFileRow], due: datetime | None, penalty: str) -> Non
             row.seconds_late = str(max(seconds, 0))
         reasons = []
         if seconds > 0:
-            reasons.append(f"{seconds} s after --due")
-        if row.canvas_late:
-            reasons.append("Canvas marks it LATE")
-        if reasons:
-            row.status, row.penalty = "late", penalty
+            row.penalty = penalty
             effect = "scores 0" if penalty == "zero" else "no penalty"
-            row.detail = "; ".join(filter(None, [row.detail, *reasons, effect]))
-
-
-def nbgrader_timestamp(when: datetime) -> str:
-    """``2026-11-30 14:03:00.000000 UTC``."""
-    return when.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+            reasons.append(f"{seconds} s after --due; {effect} when graded with this --due")
+        elif row.canvas_late:
+            why = "not after --due" if due else "no --due given"
+            reasons.append(f"Canvas marks it LATE; {why}, so no penalty")
+        if reasons:
+            row.status = "late"
+            row.detail = "; ".join(filter(None, [row.detail, *reasons]))
 
 
 def write_tree(archive: zipfile.ZipFile, rows: list[ZipFileRow], out: Path, assignment: str):
@@ -341,8 +338,7 @@ def collect_zip(
 ) -> CollectResult:
     """``nncourse collect``: LMS zip -> ``OUT/STUDENT/ASSIGNMENT/`` and ``OUT/collect.csv``."""
     check_id(assignment, "--assignment")
-    if penalty not in PENALTIES:
-        raise CourseError(f"--penalty must be one of {', '.join(PENALTIES)}, got {penalty!r}")
+    check_penalty(penalty)
     due_at = parse_due(due)
     students = read_roster(roster) if roster else None
     by_lms = {s.lms_id: s.student_id for s in students} if students is not None else None
@@ -366,8 +362,21 @@ def collect_zip(
         raise CourseError(f"{zip_path}: cannot read the zip: {err}") from None
     result.rows.sort(key=lambda r: r.lms_file)
     result.report = out / "collect.csv"
-    write_csv(result.report, REPORT_COLUMNS, [r.as_row() for r in result.rows])
+    kept = other_assignments(result.report, assignment)
+    write_csv(result.report, REPORT_COLUMNS, kept + [r.as_row() for r in result.rows])
     return result
+
+
+def other_assignments(report: Path, assignment: str) -> list[dict]:
+    """Rows of an earlier collect.csv for other assignments (kept: one submissions folder
+    may hold several assignments); a report in another layout is replaced."""
+    if not report.is_file():
+        return []
+    with report.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != REPORT_COLUMNS:
+            return []
+        return [row for row in reader if row["assignment"] != assignment]
 
 
 def collect_summary(result: CollectResult) -> str:

@@ -23,6 +23,8 @@ class NotebookScores:
     total: float
     max_score: float  # the notebook's full points, manual answers included
     tests: dict  # grade_id -> auto score, for autograded test cells
+    penalty: float = 0.0  # nbgrader's late_submission_penalty (total is before it)
+    seconds_late: float = 0.0
 
 
 def test_cells(source_notebook: Path) -> list[TestCell]:
@@ -44,7 +46,9 @@ def submission_scores(gb, entry: Entry, assignment_id: str) -> NotebookScores:
     """Scores of one autograded notebook (auto scores; manual ones once formgrader set them)."""
     sub = gb.find_submission_notebook(entry.notebook, assignment_id, entry.student)
     tests = {g.name: float(g.score) for g in sub.grades if g.cell_type == "code"}
-    return NotebookScores(float(sub.score), float(sub.max_score), tests)
+    seconds_late = gb.find_submission(assignment_id, entry.student).total_seconds_late
+    penalty = float(sub.late_submission_penalty or 0.0)
+    return NotebookScores(float(sub.score), float(sub.max_score), tests, penalty, seconds_late)
 
 
 def failed_tests(tests: dict, cells: list[TestCell]) -> list[str]:
