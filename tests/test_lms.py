@@ -312,16 +312,22 @@ def test_export_csv(tmp_path, run, capsys):
         "02_b/cat_02_b_feedback.html",
     ]
     assert (run / "lms" / "02_b" / "cat_02_b_feedback.html").read_text() == "<p>cat part2</p>"
-    assert "wrote 4 feedback file(s)" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "wrote 4 feedback file(s)" in printed.out
+    assert printed.err == ""  # no roster, no warning
 
 
-def test_export_canvas_with_roster(tmp_path, run):
+def test_export_canvas_with_roster(tmp_path, run, capsys):
     roster = write_roster(tmp_path / "roster.csv", ["ann,111,Ann Adams", "bob,222,"])
     out = tmp_path / "canvas.csv"
     rc = main(
         ["export", str(run), "--format", "canvas", "--out", str(out), "--roster", str(roster)]
     )
     assert rc == 0
+    assert capsys.readouterr().err == (
+        f"warning: 1 graded student(s) not in {roster}; their student id stands in for the "
+        "LMS id, which the LMS may not match: cat\n"
+    )
     assert out.read_text() == (
         "Student,ID,SIS User ID,SIS Login ID,Section,01_a,02_b\n"
         "Points Possible,,,,,5,10\n"

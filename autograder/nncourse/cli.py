@@ -96,9 +96,14 @@ def cmd_collect(args) -> int:
 def cmd_export(args) -> int:
     from .lms import export
 
-    copies = export(
-        Path(args.dir), args.format, Path(args.out), Path(args.roster) if args.roster else None
-    )
+    roster = Path(args.roster) if args.roster else None
+    copies, unknown = export(Path(args.dir), args.format, Path(args.out), roster)
+    if unknown:
+        print(
+            f"warning: {len(unknown)} graded student(s) not in {roster}; their student id "
+            f"stands in for the LMS id, which the LMS may not match: {', '.join(unknown)}",
+            file=sys.stderr,
+        )
     print(f"wrote {args.out} ({args.format})")
     print(f"wrote {len(copies)} feedback file(s) under {Path(args.dir) / 'lms'}")
     return 0

@@ -487,8 +487,9 @@ def write_csv(path: Path, header: list[str] | None, rows: list) -> None:
     atomic_write(path, text.getvalue())
 
 
-def export(run: Path, fmt_name: str, out: Path, roster: Path | None = None) -> list[Path]:
-    """``nncourse export``: write the table to ``out``; return the feedback copies."""
+def export(run: Path, fmt_name: str, out: Path, roster: Path | None = None):
+    """``nncourse export``: write the table to ``out``. Returns the feedback copies and
+    the graded students missing from ``roster`` (they keep their student id as LMS id)."""
     if fmt_name not in {"csv", "canvas"}:
         raise CourseError(f"--format must be csv or canvas, got {fmt_name!r}")
     if not run.is_dir():
@@ -497,4 +498,5 @@ def export(run: Path, fmt_name: str, out: Path, roster: Path | None = None) -> l
     book = read_grades(run / "grades.csv")
     table = csv_table(book) if fmt_name == "csv" else canvas_table(book, students)
     write_csv(out, None, table)
-    return copy_feedback(run, students)
+    unknown = sorted(set(book.scores) - set(students)) if roster else []
+    return copy_feedback(run, students), unknown
