@@ -37,6 +37,10 @@ def test_parallel_grades_equal_serial_grades(parallel_run, tmp_path):
         assert table(serial, name) == table(parallel_run, name)
 
 
+def pages(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out)) for p in (out / "feedback").rglob("*.html"))
+
+
 def results(out: Path) -> list[Path]:
     return sorted((out / "results" / A).glob("*.json"))
 
@@ -64,6 +68,7 @@ def test_sigkill_then_resume_loses_nothing(parallel_run, tmp_path):
     proc.wait()
     finished = {p.stem for p in results(out)}
     assert len(missing) + 2 <= len(finished) < len(STUDENTS)
+    assert pages(out) == []  # feedback comes after the batch, which was cut short
     con = sqlite3.connect(out / "gradebook.db")
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -77,3 +82,5 @@ def test_sigkill_then_resume_loses_nothing(parallel_run, tmp_path):
     for name in ("grades.csv", "tests.csv"):
         assert table(out, name) == table(parallel_run, name)
     assert {p.stem for p in results(out)} == {r["student_id"] for r in table(out, "grades.csv")}
+    assert pages(out) == pages(parallel_run)  # kept students got their pages too
+    assert pages(out)

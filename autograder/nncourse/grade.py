@@ -1,7 +1,7 @@
 """``nncourse grade``: the grading pipeline, one small step after another.
 
     prepare run folder -> collect -> tamper scan -> execute (workers) -> autograde
-    (single writer) -> scores -> report -> feedback
+    (single writer) -> feedback (processes) -> scores -> report
 
 The run folder (``--out DIR``) is a self-contained nbgrader course: ``source/`` copied
 from solutions/, ``release/``, ``submitted/``, ``autograded/``, ``feedback/`` and the
@@ -12,12 +12,15 @@ Parallel and safe: ``--workers`` threads (or Dask workers, ``nncourse.executors`
 execute one notebook at a time in its own sandboxed kernel (``nncourse.sandbox``); only
 the executed copies come back, into ``DIR/executed/``. The main thread is
 the gradebook's only writer: as soon as all notebooks of a student are executed it runs
-nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute`` and
-writes the student's feedback (overlapping with the workers' execution), then records the
-student as done in ``DIR/results/ASSIGNMENT/STUDENT.json``. Killing the grader
-loses at most the students in flight; ``--resume`` grades only the students without a
-result (or whose submission changed). grades.csv and tests.csv are rewritten from every
-recorded result at the end of each run, so ``--student`` replaces only that student's rows.
+nbgrader's autograde for that student with ``ApplyExecution`` in place of ``Execute``
+(overlapping with the workers' execution), then records the student as done in
+``DIR/results/ASSIGNMENT/STUDENT.json``. Feedback pages, which only read the gradebook,
+are written after the batch in parallel processes (``nncourse.feedback``), for every
+autograded student without one. Killing the grader loses at most the students in
+flight; ``--resume`` grades only the students without a result (or whose submission
+changed) and writes any feedback page still missing. grades.csv and tests.csv are
+rewritten from every recorded result at the end of each run, so ``--student`` replaces
+only that student's rows.
 """
 
 import hashlib
@@ -36,7 +39,7 @@ from .collect import Entry, collect
 from .course import Course, CourseError
 from .execution import ApplyExecution, Job, JobResult, worker_notebook
 from .executors import make_executor
-from .feedback import feedback_preprocessors
+from .feedback import feedback_preprocessors, pending_feedback, write_feedback
 from .files import atomic_write
 from .late import check_penalty, late_detail, naive_utc, parse_due
 from .nbgrader_api import check_gradebook, course_config, make_api, run
@@ -334,8 +337,8 @@ class Batch:
                 for entry in record.entries:
                     if entry.status in EXECUTED_STATUSES:
                         entry.status, entry.detail = "error", detail
-            elif self.opts.feedback:  # here, while the workers go on executing
-                generate_feedback(self.api, self.assignment, [student])
+                # no half-autograded notebook to write feedback from
+                shutil.rmtree(self.out / "autograded" / student / self.assignment, True)
         self.result.seconds[student] = round(record.seconds, 3)
         save_result(self.out, self.assignment, record.entries, record.fingerprint, record.seconds)
 
@@ -425,11 +428,17 @@ def _grade_row(entry: Entry, assignment: str, score: float, max_score: float) ->
     }
 
 
-def generate_feedback(api, assignment: str, students: list[str]) -> None:
-    for student in students:
-        result = api.generate_feedback(assignment, student, force=True)
-        if not result.get("success"):
-            print(f"warning: no feedback for {student}: {_error_line(result)}", file=sys.stderr)
+def feedback_pages(api, opts: GradeOptions, processes: int) -> None:
+    """Every missing feedback page, after the batch (``nncourse.feedback``); a student
+    left without one is named in a warning, never an error."""
+    todo = pending_feedback(opts.out, opts.assignment)[1]
+    if not todo:
+        return
+    with Progress(len(todo), opts.progress, what="feedback") as progress:
+        missing, failures = write_feedback(api, opts.out, opts.assignment, processes, progress)
+    if missing:
+        why = "; ".join(_error_line(f) for f in failures[:2]) or "nbgrader wrote no page"
+        print(f"warning: no feedback for {', '.join(missing)}: {why}", file=sys.stderr)
 
 
 def _quiet_nbgrader() -> None:
@@ -472,6 +481,8 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
         print(f"WARNING: {batch.result.warnings[0]}", file=sys.stderr)
     with Progress(len(batch.students), opts.progress) as progress:
         run_batch(batch, executor, progress)
+    if opts.feedback:
+        feedback_pages(api, opts, min(workers, os.cpu_count() or 1))
 
     all_entries = recorded_entries(opts.out, opts.assignment)
     grade_rows, test_rows = score_rows(course, opts, all_entries, db_url)

@@ -1,5 +1,5 @@
 """Progress of a grading batch: a tqdm bar with ETA on a terminal, plain lines otherwise
-(CI logs, files), one per finished student."""
+(CI logs, files), one per finished student (or part of the feedback pages)."""
 
 import sys
 import time
@@ -9,30 +9,38 @@ from tqdm import tqdm
 
 
 class Progress:
-    def __init__(self, total: int, bar: bool | None = None, stream=None):
-        self.total, self.count = total, 0
+    def __init__(self, total: int, bar: bool | None = None, stream=None, what: str = ""):
+        self.total, self.count, self.what = total, 0, what
         self.stream = stream or sys.stderr
         self.start = time.perf_counter()
         use_bar = self.stream.isatty() if bar is None else bar
         self.bar = (
-            tqdm(total=total, unit="student", file=self.stream, dynamic_ncols=True)
+            tqdm(
+                total=total, unit="student", desc=what or None, file=self.stream, dynamic_ncols=True
+            )
             if use_bar and total
             else None
         )
 
     def done(self, student: str, entries, seconds: float) -> None:
-        self.count += 1
+        """One student graded: their statuses and execution seconds."""
         statuses = Counter(e.status for e in entries)
         status = ", ".join(f"{k}" if v == 1 else f"{k} x{v}" for k, v in sorted(statuses.items()))
+        self.advance(1, f"{student}: {status}", f"{seconds:.1f} s; ")
+
+    def advance(self, count: int, note: str = "", seconds: str = "") -> None:
+        self.count += count
         if self.bar is not None:
-            self.bar.set_postfix_str(f"{student}: {status}", refresh=False)
-            self.bar.update(1)
+            if note:
+                self.bar.set_postfix_str(note, refresh=False)
+            self.bar.update(count)
             return
         elapsed = time.perf_counter() - self.start
         eta = elapsed / self.count * (self.total - self.count)
+        label = " ".join(filter(None, [self.what, note]))
         print(
-            f"[{self.count}/{self.total}] {student}: {status} ({seconds:.1f} s; "
-            f"elapsed {elapsed:.0f} s, ETA {eta:.0f} s)",
+            f"[{self.count}/{self.total}] {label} ({seconds}elapsed {elapsed:.0f} s, "
+            f"ETA {eta:.0f} s)",
             file=self.stream,
             flush=True,
         )
