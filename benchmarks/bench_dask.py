@@ -9,16 +9,20 @@ Submissions are those of bench_grading.py (the instructor's solutions, every
 
 The estimate uses a simple model, with its inputs measured here:
 
-    hours(2000, N) = (S + 2000 * max(t_exec / N, t_main)) / 3600
+    hours(2000, N) = (S + 2000 * max(t_exec / N, t_main) + 2000 * t_feedback / P) / 3600
 
 - ``t_exec``: the mean seconds one notebook takes on a Dask worker (kernel start in the
   sandbox + execution), measured here with ``--workers`` notebooks sharing this machine's
   cores. Assumes each cluster worker has one core of the same speed to itself.
-- ``t_main``: the seconds per submission the single gradebook writer spends (tamper scan,
-  nbgrader autograde, feedback), serial by design, so it bounds throughput whatever N
-  is. Measured as the Dask run's seconds per submission left over after the workers'
-  share (a lower bound when execution and writing overlap imperfectly; at least the
-  ``--workers 1`` writer cost seen in the growth figures of bench_grading.py).
+- ``t_main``: the seconds per submission the single gradebook writer spends in nbgrader
+  autograde (recorded per student in ``results/*.json``; the tamper scan, about 0.03 s,
+  is left out), serial by design, so it bounds throughput whatever N is. On a cluster
+  the writer has the grading machine to itself, so t_main is measured in one more run,
+  ``--workers 1`` local: one core executes, the other is the writer's. (Under the
+  2-worker runs the writer shares both cores with kernels; that figure is printed too.)
+- ``t_feedback``: seconds of one feedback page in one process (the feedback step's
+  seconds times its processes, per submission). Pages are written after the batch, on
+  the grading machine's P cores (P = this machine's cores, and 8 for a modest server).
 - ``S``: fixed start-up (cluster connection, generate_assignment, reports), this run's
   seconds minus the per-submission parts.
 One notebook per submission, as in the assignments; a submission with k notebooks costs
@@ -81,6 +85,15 @@ def main() -> int:
                         extra=("--executor", kind),
                     )
                 )
+        say("nncourse grade --executor local --workers 1 (the writer's own core)")
+        alone = nncourse_grade(
+            "nncourse grade --workers 1",
+            args.assignment,
+            subs,
+            Path(tmp) / "out",
+            1,
+            sandbox=True,
+        )
     local, dask = median_run(runs["local"]), median_run(runs["dask"])
     n = args.n
     print(f"Dask executor vs local threads: {args.assignment}, {n} submissions, "
@@ -94,17 +107,26 @@ def main() -> int:
     print(f"  throughput, dask / local (medians): {ratio:.2f}x")
 
     t_exec = dask.phases.get("execution", float("nan"))
-    batch = dask.phases.get("batch", dask.seconds)
-    t_main = max(0.0, batch / n - t_exec / workers)
-    fixed = max(0.0, dask.seconds - n * max(t_exec / workers, t_main))
+    t_main = alone.phases.get("writer", float("nan"))
+    t_main_shared = dask.phases.get("writer", float("nan"))
+    processes = min(workers, os.cpu_count() or 1)
+    t_feedback = dask.phases.get("feedback", 0.0) * processes / n
+    per_sub = max(t_exec / workers, t_main)
+    fixed = max(0.0, dask.seconds - n * per_sub - n * t_feedback / processes)
     print()
     print(f"Estimate for {N_CLASS} submissions on N Dask workers (model in the docstring):")
     print(f"  t_exec {t_exec:.2f} s per notebook per worker, t_main {t_main:.2f} s per "
-          f"submission (single writer), S {fixed:.0f} s")  # fmt: skip
-    for count in WORKER_COUNTS:
-        seconds = fixed + N_CLASS * max(t_exec / count, t_main)
-        bound = "writer-bound" if t_main >= t_exec / count else "worker-bound"
-        print(f"  N = {count:>3}: {seconds / 3600:5.2f} h ({bound})")
+          f"submission (single writer), t_feedback {t_feedback:.2f} s per page per "
+          f"process, S {fixed:.0f} s")  # fmt: skip
+    print(f"  (t_main with the writer sharing {workers} cores with {workers} kernels: "
+          f"{t_main_shared:.2f} s)")  # fmt: skip
+    for cores in sorted({processes, 8}):
+        print(f"  feedback on P = {cores} cores:")
+        for count in WORKER_COUNTS:
+            seconds = fixed + N_CLASS * max(t_exec / count, t_main)
+            seconds += N_CLASS * t_feedback / cores
+            bound = "writer-bound" if t_main >= t_exec / count else "worker-bound"
+            print(f"    N = {count:>3}: {seconds / 3600:5.2f} h ({bound} batch)")
     if t_main > 0:
         print(f"  beyond N = {t_exec / t_main:.0f} workers the single writer sets the pace")
     took = time.perf_counter() - started

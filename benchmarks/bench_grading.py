@@ -65,7 +65,9 @@ BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
 TARGET_RATIO = 1.9  # nncourse (sandbox on) / stock serial, whole notebook
 TARGET_OVERHEAD = 0.10  # sandbox on / off - 1
-ELAPSED = re.compile(r"elapsed (\d+) s")  # nncourse's progress lines, one per student
+# nncourse's progress lines: one per student, then one per part of the feedback pages
+ELAPSED = re.compile(r"^\[\d+/\d+\] (?!feedback ).*elapsed (\d+) s", re.MULTILINE)
+FEEDBACK = re.compile(r"^\[\d+/\d+\] feedback .*elapsed (\d+) s", re.MULTILINE)
 
 
 @dataclass
@@ -206,14 +208,16 @@ def nncourse_grade(
         scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(fh)}
     phases = {}
     elapsed = ELAPSED.findall(done.stderr)
+    feedback = FEEDBACK.findall(done.stderr)
     if elapsed:  # the last student's: tamper scan + execution + autograde of all students
-        phases = {"batch": float(elapsed[-1]), "rest": seconds - float(elapsed[-1])}
-    executions = [
-        json.loads(path.read_text())["seconds"]
-        for path in (out / "results" / assignment).glob("*.json")
-    ]
-    if executions:  # one notebook's execution in its kernel, start-up included
-        phases["execution"] = statistics.fmean(executions)
+        phases["batch"] = float(elapsed[-1])
+        phases["feedback"] = float(feedback[-1]) if feedback else 0.0
+        phases["rest"] = seconds - phases["batch"] - phases["feedback"]
+    results = [json.loads(p.read_text()) for p in (out / "results" / assignment).glob("*.json")]
+    if results:  # one notebook's execution in its kernel, start-up included
+        phases["execution"] = statistics.fmean(r["seconds"] for r in results)
+        # the single gradebook writer's autograde of one student
+        phases["writer"] = statistics.fmean(r.get("writer_seconds", 0.0) for r in results)
     shutil.rmtree(out, ignore_errors=True)
     return Run(label, seconds, scores, phases, load1)
 
@@ -407,17 +411,19 @@ def main() -> int:
     print(f"3. Growth: nncourse grade, sandbox on, {workers} workers")
     print(
         f"  {'submissions':>11} {'seconds':>8} {'s/sub':>7} {'marginal s/sub':>15} "
-        f"{'batch s':>8} {'rest s':>7} {'exec s/nb':>9} {'load1':>5}"
+        f"{'batch s':>8} {'feedback s':>10} {'rest s':>7} {'exec s/nb':>9} {'load1':>5}"
     )
     previous, nan = None, float("nan")
     for size, run in zip(sizes, growth, strict=True):
         marginal = ""
         if previous and size != previous[0]:
             marginal = f"{(run.seconds - previous[1]) / (size - previous[0]):.2f}"
-        batch, rest, execution = (run.phases.get(k, nan) for k in ("batch", "rest", "execution"))
+        batch, feedback, rest, execution = (
+            run.phases.get(k, nan) for k in ("batch", "feedback", "rest", "execution")
+        )
         print(
             f"  {size:>11} {run.seconds:8.1f} {run.seconds / size:7.2f} {marginal:>15} "
-            f"{batch:8.0f} {rest:7.0f} {execution:9.2f} {run.load1:5.2f}"
+            f"{batch:8.0f} {feedback:10.0f} {rest:7.0f} {execution:9.2f} {run.load1:5.2f}"
             + ("  (part 1's median sandbox-on run)" if size == args.n else "")
         )
         previous = (size, run.seconds)
@@ -425,7 +431,8 @@ def main() -> int:
         "  batch: tamper scan, execution and autograde of every student (nncourse's "
         "progress clock, whole seconds)"
     )
-    print("  rest: process start-up, collect, generate_assignment, CSVs, report, feedback")
+    print("  feedback: the feedback pages, written after the batch in parallel processes")
+    print("  rest: process start-up, collect, generate_assignment, CSVs, report")
     print(
         "  exec s/nb: mean seconds one notebook spent in its kernel (start-up included); "
         f"{workers} run at once"

@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import sys
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -187,10 +188,15 @@ def result_path(out: Path, assignment: str, student: str) -> Path:
     return out / "results" / assignment / f"{student}.json"
 
 
-def save_result(out: Path, assignment: str, entries: list[Entry], fingerprint: str, seconds):
+def save_result(
+    out: Path, assignment: str, entries: list[Entry], fingerprint: str, seconds, writer=0.0
+):
+    """``seconds``: the student's notebooks in their kernels; ``writer``: the gradebook
+    writer's autograde of them (both for the benchmarks)."""
     data = {
         "hash": fingerprint,
         "seconds": seconds,
+        "writer_seconds": round(writer, 3),
         "entries": [{**asdict(e), "source": None} for e in entries],
     }
     atomic_write(result_path(out, assignment, entries[0].student), json.dumps(data, indent=1))
@@ -330,6 +336,7 @@ class Batch:
         """Single writer: autograde the student's notebooks from the executed copies, then
         record the student as done."""
         record = self.students[student]
+        start = time.perf_counter()
         if any(e.status in EXECUTED_STATUSES for e in record.entries):
             outcome = self.api.autograde(self.assignment, student, force=True, create=True)
             if not outcome.get("success"):
@@ -340,7 +347,10 @@ class Batch:
                 # no half-autograded notebook to write feedback from
                 shutil.rmtree(self.out / "autograded" / student / self.assignment, True)
         self.result.seconds[student] = round(record.seconds, 3)
-        save_result(self.out, self.assignment, record.entries, record.fingerprint, record.seconds)
+        writer = time.perf_counter() - start
+        save_result(
+            self.out, self.assignment, record.entries, record.fingerprint, record.seconds, writer
+        )
 
 
 def _error_line(result: dict) -> str:
