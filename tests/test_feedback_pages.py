@@ -118,3 +118,13 @@ def test_a_dead_feedback_process_is_reported_and_a_later_run_fills_in(tmp_path):
     assert failures and all("feedback process failed" in f["error"] for f in failures)
     assert write_feedback(FakeApi(tmp_path), tmp_path, A, 2) == ([], [])  # as --resume does
     assert sorted(pages(tmp_path)) == [f"{s}/{A}/nb.html" for s in students]
+
+
+def test_a_comma_in_a_student_id_falls_back_to_one_run(tmp_path):
+    """nbgrader's exclude list is comma-separated: such an id cannot be excluded, so all
+    pages are written in one run (the stand-in, like nbgrader, splits the list)."""
+    autograded(tmp_path, ["ann", "b,c", "dan"])
+    assert write_feedback(FakeApi(tmp_path), tmp_path, A, 2) == ([], [])
+    got = pages(tmp_path)
+    assert sorted(got) == [f"{s}/{A}/nb.html" for s in ("ann", "b,c", "dan")]
+    assert {text.split("pid ")[1] for text in got.values()} == {str(os.getpid())}

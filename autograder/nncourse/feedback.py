@@ -113,6 +113,8 @@ def write_feedback(api, out: Path, assignment: str, processes: int, progress=Non
     if not todo:
         return [], []
     parts = parts_of(todo, processes)
+    if any("," in student for student in everyone):  # not expressible in an exclude list
+        parts = [todo]
     processes = min(processes, len(parts))
     failures = []
 
