@@ -70,7 +70,7 @@ def pending_feedback(out: Path, assignment: str) -> tuple[list[str], list[str]]:
     autograded, todo = [], []
     for folder in sorted((out / "autograded").glob(f"*/{assignment}")):
         notebooks = {p.stem for p in folder.glob("*.ipynb")}
-        if not folder.is_dir() or not notebooks:
+        if not notebooks:  # autograde failed, or not a folder
             continue
         student = folder.parent.name
         autograded.append(student)
@@ -104,12 +104,13 @@ def parts_of(students: list[str], processes: int, most: int = 16) -> list[list[s
     return [students[i : i + size] for i in range(0, len(students), size)]
 
 
-def write_feedback(api, out: Path, assignment: str, processes: int, progress=None):
+def write_feedback(api, out: Path, assignment: str, processes: int, progress=None, pending=None):
     """Write every missing feedback page of the run folder, in ``processes`` forked
-    processes (the gradebook is only read). Returns ``(students still without a page,
-    nbgrader's failure messages)``; a failed part never stops the others."""
+    processes (the gradebook is only read). ``pending``: ``pending_feedback``'s answer
+    when the caller already has it. Returns ``(students still without a page, nbgrader's
+    failure messages)``; a failed part never stops the others."""
     global _API
-    everyone, todo = pending_feedback(out, assignment)
+    everyone, todo = pending or pending_feedback(out, assignment)
     if not todo:
         return [], []
     parts = parts_of(todo, processes)

@@ -441,11 +441,13 @@ def _grade_row(entry: Entry, assignment: str, score: float, max_score: float) ->
 def feedback_pages(api, opts: GradeOptions, processes: int) -> None:
     """Every missing feedback page, after the batch (``nncourse.feedback``); a student
     left without one is named in a warning, never an error."""
-    todo = pending_feedback(opts.out, opts.assignment)[1]
-    if not todo:
+    pending = pending_feedback(opts.out, opts.assignment)
+    if not pending[1]:
         return
-    with Progress(len(todo), opts.progress, what="feedback") as progress:
-        missing, failures = write_feedback(api, opts.out, opts.assignment, processes, progress)
+    with Progress(len(pending[1]), opts.progress, what="feedback") as progress:
+        missing, failures = write_feedback(
+            api, opts.out, opts.assignment, processes, progress, pending
+        )
     if missing:
         why = "; ".join(_error_line(f) for f in failures[:2]) or "nbgrader wrote no page"
         print(f"warning: no feedback for {', '.join(missing)}: {why}", file=sys.stderr)

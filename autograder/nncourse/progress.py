@@ -26,9 +26,10 @@ class Progress:
         """One student graded: their statuses and execution seconds."""
         statuses = Counter(e.status for e in entries)
         status = ", ".join(f"{k}" if v == 1 else f"{k} x{v}" for k, v in sorted(statuses.items()))
-        self.advance(1, f"{student}: {status}", f"{seconds:.1f} s; ")
+        self.advance(1, f"{student}: {status}", seconds)
 
-    def advance(self, count: int, note: str = "", seconds: str = "") -> None:
+    def advance(self, count: int, note: str = "", seconds: float | None = None) -> None:
+        """``count`` more done; ``seconds``: what the last one took, if it is known."""
         self.count += count
         if self.bar is not None:
             if note:
@@ -38,9 +39,9 @@ class Progress:
         elapsed = time.perf_counter() - self.start
         eta = elapsed / self.count * (self.total - self.count)
         label = " ".join(filter(None, [self.what, note]))
+        took = f"{seconds:.1f} s; " if seconds is not None else ""
         print(
-            f"[{self.count}/{self.total}] {label} ({seconds}elapsed {elapsed:.0f} s, "
-            f"ETA {eta:.0f} s)",
+            f"[{self.count}/{self.total}] {label} ({took}elapsed {elapsed:.0f} s, ETA {eta:.0f} s)",
             file=self.stream,
             flush=True,
         )
