@@ -8,7 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .answers import answer
 
+
+@answer("01_gradient_checking", "numerical_gradient")
 def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5):
     """Centred-difference gradient of a scalar function.
 
@@ -27,6 +30,7 @@ def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: 
     return grad
 
 
+@answer("01_gradient_checking", "numerical_gradient", helper=True)
 def _centred_difference(f, x: np.ndarray, ix: tuple, h: float) -> float:
     """(f(x + h e_ix) - f(x - h e_ix)) / 2h, restoring x[ix] exactly."""
     old = x[ix]
@@ -38,6 +42,7 @@ def _centred_difference(f, x: np.ndarray, ix: tuple, h: float) -> float:
     return (fxph - fxmh) / (2 * h)
 
 
+@answer("01_gradient_checking", "numerical_gradient_array")
 def eval_numerical_gradient_array(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
 ):
@@ -71,6 +76,7 @@ def eval_numerical_gradient_array(
     return grad
 
 
+@answer("01_gradient_checking", "relative_error")
 def rel_error(a, b) -> float:
     """Largest elementwise relative error ``|a - b| / max(1e-8, |a| + |b|)``.
 
@@ -84,6 +90,7 @@ def rel_error(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+@answer("01_gradient_checking", "numerical_gradient", helper=True)
 def grad_check_sparse(
     f: Callable[[np.ndarray], float],
     x: np.ndarray,

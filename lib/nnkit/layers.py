@@ -13,10 +13,13 @@ of the affine, relu and sigmoid layers and of both losses.
 
 import numpy as np
 
+from .answers import answer
+
 # --------------------------------------------------------------------------------------
 # affine
 
 
+@answer("04_neural_networks")
 def affine_forward(x, w, b):
     """out = x.reshape(N, D) @ w + b.
 
@@ -35,6 +38,7 @@ def affine_forward(x, w, b):
     return out, (x, w, b)
 
 
+@answer("04_neural_networks")
 def affine_backward(dout, cache):
     """Gradients of an affine layer.
 
@@ -53,18 +57,21 @@ def affine_backward(dout, cache):
 # activations: each is elementwise, so any shape works
 
 
+@answer("04_neural_networks")
 def relu_forward(x):
     """out = max(0, x), elementwise. Returns (out, cache = x)."""
     x = np.asarray(x)
     return np.maximum(0, x), x
 
 
+@answer("04_neural_networks")
 def relu_backward(dout, cache):
     """dx = dout where x > 0, else 0 (the subgradient at 0 is taken as 0)."""
     x = cache
     return dout * (x > 0)
 
 
+@answer("04_neural_networks")
 def sigmoid_forward(x):
     """out = 1 / (1 + exp(-x)), computed without overflow. Returns (out, cache = out)."""
     x = np.asarray(x, dtype=np.float64)
@@ -74,6 +81,7 @@ def sigmoid_forward(x):
     return out, out
 
 
+@answer("04_neural_networks")
 def sigmoid_backward(dout, cache):
     """dx = dout * out * (1 - out), from the forward output kept in the cache."""
     out = cache
@@ -156,6 +164,7 @@ def affine_relu_backward(dout, cache):
 # losses on scores
 
 
+@answer("04_neural_networks")
 def softmax_loss(scores, y):
     """Mean cross-entropy of softmax(scores), shifted by the row max for stability.
 
@@ -172,6 +181,7 @@ def softmax_loss(scores, y):
     return float(loss), dscores / N
 
 
+@answer("04_neural_networks")
 def svm_loss(scores, y):
     """Mean multiclass hinge loss with margin delta = 1.
 

@@ -7,7 +7,10 @@ Shapes: W (D, C), X (N, D), y (N,) int labels in [0, C). Both losses return
 
 import numpy as np
 
+from .answers import answer
 
+
+@answer("01_gradient_checking", "svm_loss_naive", "svm_loss_vectorized")
 def svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
     """Multiclass hinge loss with margin delta = 1, vectorized.
 
@@ -27,6 +30,7 @@ def svm_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
     return float(loss), dW
 
 
+@answer("01_gradient_checking", "softmax_loss_naive", "softmax_loss_vectorized")
 def softmax_loss(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float):
     """Cross-entropy loss of a linear softmax classifier, numerically stable, vectorized.
 

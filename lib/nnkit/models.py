@@ -7,6 +7,7 @@ keyed like params. Weights are drawn from an explicit ``np.random.Generator``.
 import numpy as np
 
 from . import layers, linear
+from .answers import answer
 
 
 class LinearClassifier:
@@ -57,6 +58,7 @@ def _check_dims(dims: dict, weight_scale, reg) -> None:
         raise ValueError(f"reg must be >= 0, got {reg}")
 
 
+@answer("04_neural_networks")
 class TwoLayerNet:
     """affine - relu - affine - softmax.
 
@@ -109,6 +111,7 @@ ACTIVATIONS = {
 }
 
 
+@answer("04_neural_networks")
 class FullyConnectedNet:
     """{affine - activation} x (L - 1) - affine - softmax, with L = len(hidden_dims) + 1.
 

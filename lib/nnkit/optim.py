@@ -13,6 +13,8 @@ State: ``velocity`` (momentum, nesterov), ``cache`` (adagrad, rmsprop), ``m``, `
 
 import numpy as np
 
+from .answers import answer
+
 
 def _start(w, dw, config, **defaults):
     if np.shape(w) != np.shape(dw):
@@ -29,12 +31,14 @@ def _start(w, dw, config, **defaults):
     return config
 
 
+@answer("02_minibatch_sgd")
 def sgd(w, dw, config=None):
     """Vanilla SGD: ``w - lr * dw``."""
     config = _start(w, dw, config, learning_rate=1e-2)
     return w - config["learning_rate"] * dw, config
 
 
+@answer("02_minibatch_sgd")
 def sgd_momentum(w, dw, config=None):
     """SGD with momentum: ``v = mu * v - lr * dw; w = w + v``."""
     config = _start(w, dw, config, learning_rate=1e-2, momentum=0.9)
@@ -44,6 +48,7 @@ def sgd_momentum(w, dw, config=None):
     return w + v, config
 
 
+@answer("02_minibatch_sgd")
 def nesterov_momentum(w, dw, config=None):
     """Nesterov momentum in the form of the CS231n notes, with dw taken at w:
     ``v_prev = v; v = mu * v - lr * dw; w = w - mu * v_prev + (1 + mu) * v``."""
@@ -55,6 +60,7 @@ def nesterov_momentum(w, dw, config=None):
     return w - mu * v_prev + (1 + mu) * v, config
 
 
+@answer("02_minibatch_sgd")
 def adagrad(w, dw, config=None):
     """Adagrad: ``cache += dw**2; w - lr * dw / (sqrt(cache) + eps)``."""
     config = _start(w, dw, config, learning_rate=1e-2, epsilon=1e-8)
@@ -63,6 +69,7 @@ def adagrad(w, dw, config=None):
     return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
 
 
+@answer("02_minibatch_sgd")
 def rmsprop(w, dw, config=None):
     """RMSProp: ``cache = dr * cache + (1 - dr) * dw**2; w - lr * dw / (sqrt(cache) + eps)``."""
     config = _start(w, dw, config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8)
@@ -72,6 +79,7 @@ def rmsprop(w, dw, config=None):
     return w - config["learning_rate"] * dw / (np.sqrt(cache) + config["epsilon"]), config
 
 
+@answer("02_minibatch_sgd")
 def adam(w, dw, config=None):
     """Adam with bias correction; ``t`` is incremented before use:
     ``m = b1 m + (1-b1) dw; v = b2 v + (1-b2) dw**2; m_hat = m / (1-b1**t);

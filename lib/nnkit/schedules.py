@@ -9,6 +9,8 @@ import math
 from collections.abc import Callable, Sequence
 from functools import partial
 
+from .answers import answer
+
 
 def _check_t(t) -> int:
     if isinstance(t, bool) or not isinstance(t, int) and not float(t).is_integer():
@@ -31,6 +33,7 @@ def _check_positive_int(value, name: str) -> int:
     return int(value)
 
 
+@answer("03_lr_schedules")
 def step_decay(t, lr0, step_size, gamma=0.1) -> float:
     """``lr0 * gamma ** (t // step_size)``: multiply by gamma every step_size steps."""
     t = _check_t(t)
@@ -40,6 +43,7 @@ def step_decay(t, lr0, step_size, gamma=0.1) -> float:
     return float(lr0 * gamma ** (t // step_size))
 
 
+@answer("03_lr_schedules")
 def multistep_decay(t, lr0, milestones: Sequence[int], gamma=0.1) -> float:
     """``lr0 * gamma ** (number of milestones <= t)``, e.g. ResNet's epochs 30/60/90."""
     t = _check_t(t)
@@ -50,6 +54,7 @@ def multistep_decay(t, lr0, milestones: Sequence[int], gamma=0.1) -> float:
     return float(lr0 * gamma ** sum(1 for m in milestones if m <= t))
 
 
+@answer("03_lr_schedules")
 def cosine_decay(t, lr0, T, lr_min=0.0) -> float:
     """``lr_min + (lr0 - lr_min) * (1 + cos(pi * min(t, T) / T)) / 2``; lr_min after T."""
     t = _check_t(t)
@@ -59,6 +64,7 @@ def cosine_decay(t, lr0, T, lr_min=0.0) -> float:
     return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * min(t, T) / T)) / 2)
 
 
+@answer("03_lr_schedules")
 def linear_decay(t, lr0, T, lr_min=0.0) -> float:
     """``lr_min + (lr0 - lr_min) * max(0, 1 - t / T)``."""
     t = _check_t(t)
@@ -68,6 +74,7 @@ def linear_decay(t, lr0, T, lr_min=0.0) -> float:
     return float(lr_min + (lr0 - lr_min) * max(0.0, 1 - t / T))
 
 
+@answer("03_lr_schedules")
 def inverse_sqrt(t, lr0, warmup=1) -> float:
     """Vaswani et al.: ``lr0 * sqrt(warmup) * min(1 / sqrt(t), t / warmup ** 1.5)`` for
     t >= 1, and 0.0 at t = 0. Rises linearly to lr0 at t = warmup, then decays as
@@ -80,6 +87,7 @@ def inverse_sqrt(t, lr0, warmup=1) -> float:
     return float(lr0 * math.sqrt(warmup) * min(1 / math.sqrt(t), t / warmup**1.5))
 
 
+@answer("03_lr_schedules")
 def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0) -> float:
     """SGDR (Loshchilov & Hutter): cosine decay restarted at the start of every cycle.
 
@@ -98,6 +106,7 @@ def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0) -> float:
     return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * t_cur / T_i)) / 2)
 
 
+@answer("03_lr_schedules")
 def with_warmup(schedule: Callable[[int], float], warmup_steps: int) -> Callable[[int], float]:
     """A new schedule: ``schedule(0) * t / warmup_steps`` for t < warmup_steps, then
     ``schedule(t - warmup_steps)`` (the wrapped schedule starts after the warmup)."""

@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
+from .answers import answer
 from .optim import get_rule
 
 
+@answer("02_minibatch_sgd")
 def minibatches(X, y, batch_size: int, rng: np.random.Generator | None = None, drop_last=False):
     """One epoch of shuffled minibatches.
 
@@ -39,6 +41,7 @@ def minibatches(X, y, batch_size: int, rng: np.random.Generator | None = None, d
     return _batches(X, y, batch_size, rng.permutation(X.shape[0]), drop_last)
 
 
+@answer("02_minibatch_sgd", "minibatches", helper=True)
 def _batches(X, y, batch_size, order, drop_last) -> Iterator:
     N = len(order)
     stop = N - N % batch_size if drop_last else N

@@ -1,19 +1,24 @@
-"""Comparison helpers for notebook test cells, with messages written for students.
+"""Comparisons with messages written for students.
 
 Each helper raises ``AssertionError`` whose message says what was checked, on which
 input, where the first wrong entry is, what was expected and what the function gave,
-and any shape or type mismatch in plain words. Test cells read like::
+and any shape or type mismatch in plain words, e.g.::
 
-    loss, dW = svm_loss_naive(W, X, y, 0.1)
-    check_scalar(loss, ref_loss, name="loss", inputs=describe(W=W, X=X, y=y, reg=0.1))
     check_array(dW, ref_dW, name="dW", inputs=describe(W=W, X=X, y=y, reg=0.1))
 
 Tolerances follow ``np.isclose``: ``|got - expected| <= atol + rtol * |expected|``.
+They work on plain data (numbers, arrays, lists, dicts), which is what a sealed run
+hands back (``nnkit.checks.wire``): the judge calls them in the grader's process on
+values decoded from bytes, so nothing a student's object does can steer them.
+``check_like`` compares whole outputs (a dict of gradients, a list of batches) by their
+parts.
 """
 
 from collections.abc import Callable
 
 import numpy as np
+
+from .wire import Opaque
 
 __all__ = [
     "describe",
@@ -40,6 +45,12 @@ def describe(**inputs) -> str:
     return ", ".join(parts)
 
 
+def kind_of(value) -> str:
+    """A value's type in words: ``float``, ``list``, or for a value the kernel could only
+    name (a function, an object), that name."""
+    return value.type_name if isinstance(value, Opaque) else type(value).__name__
+
+
 def _where(inputs: str) -> str:
     return f" for input {inputs}" if inputs else ""
 
@@ -47,7 +58,7 @@ def _where(inputs: str) -> str:
 def check_pair(result, name: str = "the function", names=("first", "second")):
     """Check that a function returned a 2-tuple, e.g. ``(loss, dW)``; return it."""
     if not isinstance(result, tuple) or len(result) != 2:
-        kind = type(result).__name__
+        kind = kind_of(result)
         length = f" of length {len(result)}" if isinstance(result, tuple) else ""
         raise AssertionError(
             f"{name} should return a tuple ({names[0]}, {names[1]}), but it returned "
@@ -63,7 +74,7 @@ def check_scalar(got, expected, name: str = "value", inputs: str = "", rtol=1e-6
         value = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
         raise AssertionError(
-            f"{name}{_where(inputs)} should be a number, but it is a {type(got).__name__}."
+            f"{name}{_where(inputs)} should be a number, but it is a {kind_of(got)}."
         ) from None
     if value.size != 1:
         raise AssertionError(
@@ -88,7 +99,7 @@ def check_shape(got, shape, name: str = "value", inputs: str = ""):
     if not isinstance(got, np.ndarray):
         raise AssertionError(
             f"{name}{_where(inputs)} should be a numpy array of shape {tuple(shape)}, "
-            f"but it is a {type(got).__name__}."
+            f"but it is a {kind_of(got)}."
         )
     if got.shape != tuple(shape):
         raise AssertionError(
@@ -131,6 +142,12 @@ def check_unchanged(
 
     ``rtol`` forgives round-off, e.g. ``x += h; x -= 2 * h; x += h`` (pass 1e-12); the
     default demands bit-for-bit equality."""
+    before = np.asarray(before)
+    if not isinstance(after, np.ndarray) or after.dtype != before.dtype:
+        raise AssertionError(
+            f"Your function modified its input {name}{_where(inputs)}: it is no longer a "
+            f"{before.dtype} array. Work on a copy of {name}."
+        )
     if before.shape != after.shape:
         moved = np.ones(1, dtype=bool)
     else:
@@ -169,3 +186,68 @@ def _first(mask: np.ndarray):
 
 def _index(ix) -> str:
     return "[" + ", ".join(str(i) for i in ix) + "]" if ix else ""
+
+
+def check_like(got, expected, name: str, inputs: str = "", rtol=1e-6, atol=1e-8, items=None):
+    """Compare ``got`` with ``expected`` by its kind: an array entry by entry, a number as
+    a number, a dict key by key, a list or tuple item by item (``items``: the names of
+    each item's parts, e.g. ``("X_batch", "y_batch")`` for a list of batches), None and
+    strings exactly, and a function only as being callable."""
+    if isinstance(expected, np.ndarray):
+        check_array(got, expected, name, inputs, rtol, atol)
+    elif expected is None or isinstance(expected, str | bool | np.bool_):
+        if type(got) is not type(expected) or got != expected:
+            raise AssertionError(
+                f"{name}{_where(inputs)} should be {expected!r}, but it is {_brief(got)}."
+            )
+    elif isinstance(expected, int | float | np.number):
+        check_scalar(got, float(expected), name, inputs, rtol, atol)
+    elif isinstance(expected, dict):
+        _check_dict(got, expected, name, inputs, rtol, atol)
+    elif isinstance(expected, list | tuple):
+        _check_sequence(got, expected, name, inputs, rtol, atol, items)
+    elif isinstance(expected, Opaque) and expected.is_callable:
+        if not (isinstance(got, Opaque) and got.is_callable):
+            raise AssertionError(
+                f"{name}{_where(inputs)} should be a function, but it is {_brief(got)}."
+            )
+    else:
+        raise TypeError(f"cannot compare with {expected!r}")
+
+
+def _brief(value) -> str:
+    if value is None or isinstance(value, str | bool | int | float):
+        return repr(value)[:60]
+    return f"a {kind_of(value)}"
+
+
+def _check_dict(got, expected, name, inputs, rtol, atol) -> None:
+    keys = sorted(expected, key=str)
+    if not isinstance(got, dict) or set(got) != set(expected):
+        found = sorted(got, key=str) if isinstance(got, dict) else f"a {kind_of(got)}"
+        raise AssertionError(
+            f"{name}{_where(inputs)} should be a dict with exactly the keys {keys}, "
+            f"but it is {found}."
+        )
+    for key in keys:
+        check_like(got[key], expected[key], f"{name}[{key!r}]", inputs, rtol, atol)
+
+
+def _check_sequence(got, expected, name, inputs, rtol, atol, items) -> None:
+    if not isinstance(got, list | tuple):
+        raise AssertionError(
+            f"{name}{_where(inputs)} should be a list, but it is a {kind_of(got)}."
+        )
+    what = "the number of batches" if items else f"the length of {name}"
+    check_scalar(len(got), len(expected), what, inputs)
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+        if items is None:
+            check_like(g, e, f"{name}[{i}]", inputs, rtol, atol)
+            continue
+        if not isinstance(g, tuple) or len(g) != len(items):
+            raise AssertionError(
+                f"batch {i}{_where(inputs)} should be a tuple ({', '.join(items)}), but it "
+                f"is {_brief(g)}" + (f" of length {len(g)}" if isinstance(g, tuple) else "") + "."
+            )
+        for part, g_part, e_part in zip(items, g, e, strict=True):
+            check_like(g_part, e_part, f"{part} of batch {i}", inputs, rtol, atol)
