@@ -4,15 +4,19 @@ Every zip and CSV is fabricated here; nothing runs a kernel.
 """
 
 import csv
+import stat
 import zipfile
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from nncourse import lms
 from nncourse.cli import main
-from nncourse.collect import collect
+from nncourse.collect import ZIP_ENTRIES, collect
+from nncourse.course import CourseError
 from nncourse.lms import collect_zip, parse_lms_name, strip_resubmission
+from tests.test_collect import lie_about_size
 
 A = "01_gradient_checking"
 ON_TIME = (2026, 11, 30, 10, 0, 0)
@@ -425,3 +429,49 @@ def test_archiver_junk_is_left_out(tmp_path):
     collect_zip(zip_path, A, out)
     assert [r[:3] for r in read_report(out)] == [(f"doe_111_1_{A}.ipynb", "111", "collected")]
     assert files_under(out) == [f"111/{A}/{A}.ipynb", f"111/{A}/timestamp.txt", "collect.csv"]
+
+
+def test_zip_caps_refuse_one_students_file_and_keep_the_others(tmp_path):
+    """A zip bomb, a link and an entry whose directory lies about its size are refused
+    rows; the other students are collected."""
+    zip_path = tmp_path / "canvas.zip"
+    lying = f"davisdan_555_904_{A}.ipynb"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"adamsann_111_901_{A}.ipynb", notebook())
+        archive.writestr(f"brownbob_222_902_{A}.ipynb", b"0" * (30 * 2**20))
+        link = zipfile.ZipInfo(f"clarkcat_333_903_{A}.ipynb")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+        archive.writestr(lying, b"0" * (5 * 2**20))
+    lie_about_size(zip_path, lying, 1_000)
+    out = tmp_path / "out"
+    result = collect_zip(zip_path, A, out)
+    rows = {row.student_id: (row.status, row.detail) for row in result.rows}
+    assert rows == {
+        "111": ("collected", ""),
+        "222": ("refused", f"{A}.ipynb inflates to 30.0 MB, more than the cap of 20.0 MB per file"),
+        "333": ("refused", f"{A}.ipynb is a symbolic link in the zip, not a notebook file"),
+        "555": (
+            "refused",
+            f"{lying} cannot be unpacked from the zip (Bad CRC-32 for file '{lying}')",
+        ),
+    }
+    assert files_under(out) == [f"111/{A}/{A}.ipynb", f"111/{A}/timestamp.txt", "collect.csv"]
+
+
+def test_a_zip_with_too_many_entries_or_too_much_in_all_is_refused(tmp_path, monkeypatch):
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for i in range(ZIP_ENTRIES + 1):
+            archive.writestr(f"junk/{i}", b"")
+    with pytest.raises(CourseError, match="has 20,001 entries, more than the cap of 20,000"):
+        collect_zip(many, A, tmp_path / "out")
+    monkeypatch.setattr(lms, "ZIP_TOTAL_BYTES", 2**20 - 1)
+    big = make_zip(
+        tmp_path / "big.zip",
+        [(f"a_1_2_{A}.ipynb", ON_TIME, "x" * 2**19), (f"b_3_4_{A}.ipynb", ON_TIME, "x" * 2**19)],
+    )
+    with pytest.raises(CourseError, match=r"would inflate to 1\.0 MB, more than the cap"):
+        collect_zip(big, A, tmp_path / "out")
+    monkeypatch.setattr(lms, "ZIP_TOTAL_BYTES", 2**20)
+    assert collect_zip(big, A, tmp_path / "out").counts() == {"collected": 2}

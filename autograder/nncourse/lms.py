@@ -29,7 +29,11 @@ collect
       ``.DS_Store``) gets one row of ``OUT/collect.csv``
       (``assignment,lms_file,student_id,status,seconds_late,penalty,detail``), status
       one of collected, late, superseded, unmatched (no known name pattern, id not in the
-      roster, not a notebook) and refused (absolute or ``..`` paths, unreadable entries).
+      roster, not a notebook) and refused (absolute or ``..`` paths, links, entries that
+      inflate past ``ZIP_ENTRY_BYTES`` or cannot be unpacked).
+    * The caps of ``nncourse.collect`` hold here too: a zip with more than ``ZIP_ENTRIES``
+      entries, or whose kept notebooks inflate past ``ZIP_TOTAL_BYTES`` in all, is
+      refused as a whole; an entry is read only up to its declared size.
       Rows of other assignments already in collect.csv are kept, so one folder can
       collect several assignments. Nothing is written outside OUT. A student's
       ``OUT/STUDENT/ASSIGNMENT/`` folder is replaced, so collecting again gives the
@@ -62,7 +66,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from .collect import IGNORED_NAMES
+from .collect import (
+    IGNORED_NAMES,
+    ZIP_ENTRIES,
+    ZIP_TOTAL_BYTES,
+    copy_entry,
+    entry_problem,
+    megabytes,
+)
 from .course import CourseError
 from .files import atomic_write
 from .late import check_penalty, nbgrader_timestamp, parse_due
@@ -263,6 +274,10 @@ def classify(
     if PurePosixPath(original).suffix.lower() != ".ipynb" or original.startswith("."):
         row.detail = f"{original} is not a notebook (.ipynb)"
         return row
+    problem = entry_problem(info)
+    if problem:
+        row.status, row.detail = "refused", f"{original} {problem}"
+        return row
     row.status = "collected"
     row.target = notebook_name(original, assignment)
     row.when = zip_time(info)
@@ -322,10 +337,35 @@ def write_tree(archive: zipfile.ZipFile, rows: list[ZipFileRow], out: Path, assi
             raise CourseError(f"student id {student!r} would leave {out}")
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        for row in student_rows:
-            (folder / row.target).write_bytes(archive.read(row.lms_file))
-        newest = max(r.when for r in student_rows)
+        written = [row for row in student_rows if _write_row(archive, row, folder)]
+        if not written:
+            shutil.rmtree(folder)
+            continue
+        newest = max(r.when for r in written)
         (folder / "timestamp.txt").write_text(nbgrader_timestamp(newest) + "\n")
+
+
+def _write_row(archive: zipfile.ZipFile, row: ZipFileRow, folder: Path) -> bool:
+    """Write one kept notebook; a damaged entry makes its row refused (False)."""
+    why = copy_entry(archive, archive.getinfo(row.lms_file), folder / row.target)
+    if why:
+        row.status, row.detail, row.penalty = "refused", f"{row.lms_file} {why}", ""
+    return not why
+
+
+def check_zip_size(zip_path: Path, infos: list[zipfile.ZipInfo], rows: list[ZipFileRow]):
+    """Refuse a zip with too many entries, or whose kept notebooks inflate too much."""
+    if len(infos) > ZIP_ENTRIES:
+        raise CourseError(
+            f"{zip_path} has {len(infos):,} entries, more than the cap of {ZIP_ENTRIES:,}"
+        )
+    sizes = {info.filename: info.file_size for info in infos}
+    total = sum(sizes[row.lms_file] for row in rows if row.status in {"collected", "late"})
+    if total > ZIP_TOTAL_BYTES:
+        raise CourseError(
+            f"{zip_path}: its notebooks would inflate to {megabytes(total)}, more than the "
+            f"cap of {megabytes(ZIP_TOTAL_BYTES)} for one zip"
+        )
 
 
 def collect_zip(
@@ -349,13 +389,15 @@ def collect_zip(
     result = CollectResult()
     try:
         with zipfile.ZipFile(zip_path) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir() and not os_junk(i.filename)]
+            everything = archive.infolist()
+            infos = [i for i in everything if not i.is_dir() and not os_junk(i.filename)]
             result.rows = [classify(i, n, assignment, by_lms) for n, i in enumerate(infos)]
             for row in result.rows:  # an LMS id without roster must still be a folder name
                 if row.status == "collected" and not SAFE_ID.match(row.student_id):
                     row.status, row.detail = "refused", "student id unusable as a folder"
             mark_superseded(result.rows)
             mark_late(result.rows, due_at, penalty)
+            check_zip_size(zip_path, everything, result.rows)
             out.mkdir(parents=True, exist_ok=True)
             write_tree(archive, result.rows, out, assignment)
     except (zipfile.BadZipFile, RuntimeError, OSError) as err:
