@@ -18,6 +18,13 @@ Everything below is measured in one run, on the same submissions of one assignme
    medians are compared.
 3. **Growth**: ``nncourse grade`` (sandbox on) on each of ``--sizes`` submissions: seconds,
    seconds per submission, and the marginal seconds per submission between sizes.
+4. **Cost of sealing**: the same notebooks executed in the same sandbox two ways, one
+   after the other, alternately: *sealed* (the worker notebook of ``nncourse grade``:
+   probes that send the outputs back, the student edition of nnkit, then the judge in
+   this process) and *in-kernel* (the instructor's test cells themselves run in the
+   kernel, in local mode, with the full nnkit, as grading did before verdicts moved out
+   of the kernel). Seconds per notebook, execution (kernel start-up included) plus, for
+   sealed, judging; the medians are compared.
 
 Submissions are the release filled in with the instructor's solutions
 (``nncourse.mutate.solved_submission``); every ``--bug-every``-th one instead carries one
@@ -63,8 +70,9 @@ from tests.harness import read  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
-TARGET_RATIO = 1.9  # nncourse (sandbox on) / stock serial, whole notebook
+TARGET_RATIO = 2.0  # nncourse (sandbox on) / stock serial, grading cells only
 TARGET_OVERHEAD = 0.10  # sandbox on / off - 1
+TARGET_SEALING = 0.10  # sealed (execution + judging) / in-kernel checks - 1
 # nncourse's progress lines: one per student, then one per part of the feedback pages
 ELAPSED = re.compile(r"^\[\d+/\d+\] (?!feedback ).*elapsed (\d+) s", re.MULTILINE)
 FEEDBACK = re.compile(r"^\[\d+/\d+\] feedback .*elapsed (\d+) s", re.MULTILINE)
@@ -222,6 +230,52 @@ def nncourse_grade(
     return Run(label, seconds, scores, phases, load1)
 
 
+def sealing_cost(assignment: str, submissions: Path, work: Path, repeats: int) -> dict:
+    """Part 4: seconds per notebook, sealed vs in-kernel checks, on the same submissions
+    in the same sandbox (see the module docstring). Returns label -> list of seconds."""
+    from nncourse.edition import build_edition
+    from nncourse.execution import edition_options, worker_notebook
+    from nncourse.judge import Plan
+    from nncourse.sandbox import Limits, execute
+
+    release, source = read("assignments", assignment), read("solutions", assignment)
+    plan = Plan.from_notebook(source)
+    edition = build_edition(work / "edition").parent
+    cases = work / "cases.json"
+    cases.write_text(plan.payload())
+    times = {"sealed": [], "judge": [], "in-kernel": []}
+    students = sorted(p.name for p in submissions.iterdir())
+    for k in range(repeats):
+        for i, student in enumerate(students):
+            nb = nbformat.read(submissions / student / assignment / f"{assignment}.ipynb", 4)
+            sealed = worker_notebook(nb, source, release)
+            in_kernel = worker_notebook(nb, source, release)
+            in_kernel.cells = in_kernel.cells[1:]  # no sealed runner
+            tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                     if c.metadata.get("nbgrader", {}).get("grade")}  # fmt: skip
+            for cell in in_kernel.cells:
+                if cell.metadata["nbgrader"].get("grade"):
+                    cell.source = tests[cell.metadata["nbgrader"]["grade_id"]]
+            order = ["sealed", "in-kernel"] if (i + k) % 2 == 0 else ["in-kernel", "sealed"]
+            for how in order:
+                folder = work / f"{how}-{student}-{k}"
+                folder.mkdir()
+                options = {}
+                if how == "sealed":
+                    shutil.copy(cases, folder / "cases.json")
+                    options = edition_options(edition)
+                start = time.perf_counter()
+                run = execute(sealed if how == "sealed" else in_kernel, folder,
+                              Limits(timeout=120), **options)  # fmt: skip
+                times[how].append(time.perf_counter() - start)
+                if how == "sealed":
+                    start = time.perf_counter()
+                    plan.judge(json.loads(nbformat.writes(run.nb)))
+                    times["judge"].append(time.perf_counter() - start)
+                shutil.rmtree(folder, ignore_errors=True)
+    return times
+
+
 # --------------------------------------------------------------------------------------
 # output
 
@@ -265,6 +319,9 @@ def main() -> int:
         "--bug-every", type=int, default=5, help="every k-th submission has a bug (5; 0: none)"
     )
     parser.add_argument("--no-stock", action="store_true", help="skip the stock nbgrader runs")
+    parser.add_argument(
+        "--sealing-repeats", type=int, default=1, help="rounds of part 4 over --n notebooks (1)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.n < 1 or args.repeats < 1 or any(s < 1 for s in sizes):
@@ -314,6 +371,8 @@ def main() -> int:
                         sandbox,
                     )
                 )
+        say(f"sealed vs in-kernel checks, {args.n} notebooks x {args.sealing_repeats}")
+        sealing = sealing_cost(args.assignment, subs, tmp / "sealing", args.sealing_repeats)
         growth = []
         for size in sizes:
             if size == args.n:  # the same submissions and command as part 1's sandbox runs
@@ -384,13 +443,13 @@ def main() -> int:
     if stock:
         whole, cut = stock[0].seconds / on.seconds, stock[1].seconds / on.seconds
         print(
-            f"  throughput nncourse (sandbox on, {workers} workers) / stock serial, "
-            f"whole notebook:     {whole:5.2f}x  (target >= {TARGET_RATIO}x: "
-            f"{verdict(whole >= TARGET_RATIO)})"
+            f"  throughput nncourse (sealed, sandbox on, {workers} workers) / stock serial, "
+            f"whole notebook:     {whole:5.2f}x"
         )
         print(
-            f"  throughput nncourse (sandbox on, {workers} workers) / stock serial, "
-            f"grading cells only: {cut:5.2f}x  (same cells executed by both)"
+            f"  throughput nncourse (sealed, sandbox on, {workers} workers) / stock serial, "
+            f"grading cells only: {cut:5.2f}x  (same cells executed by both; target >= "
+            f"{TARGET_RATIO}x: {verdict(cut >= TARGET_RATIO)})"
         )
         autograde_only = stock[1].phases["autograde"] / on.seconds
         print(
@@ -406,6 +465,18 @@ def main() -> int:
             f"{100 * (a.seconds / b.seconds - 1):+.0f}%"
             for a, b in zip(runs[True], runs[False], strict=True)
         )
+    )
+    print()
+    med = {k: statistics.median(v) for k, v in sealing.items()}
+    cost = (med["sealed"] + med["judge"]) / med["in-kernel"] - 1
+    print(
+        f"4. Cost of sealing, {len(sealing['sealed'])} notebooks each way, one at a time, "
+        "sandbox on (median seconds per notebook)"
+    )
+    print(
+        f"  in-kernel checks {med['in-kernel']:.3f} s; sealed {med['sealed']:.3f} s "
+        f"+ judging {med['judge']:.3f} s; cost {100 * cost:+.1f}% "
+        f"(target <= {100 * TARGET_SEALING:.0f}%: {verdict(cost <= TARGET_SEALING)})"
     )
     print()
     print(f"3. Growth: nncourse grade, sandbox on, {workers} workers")

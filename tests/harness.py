@@ -38,6 +38,50 @@ def sgd(w, dw, config=None):
     config.setdefault("learning_rate", 1e-2)
     return w - config["learning_rate"] * dw, config
 """
+# The graded names of each assignment (README, "The notebooks").
+GRADED = {
+    "01_gradient_checking": {
+        "numerical_gradient",
+        "numerical_gradient_array",
+        "relative_error",
+        "svm_loss_naive",
+        "svm_loss_vectorized",
+        "softmax_loss_naive",
+        "softmax_loss_vectorized",
+    },
+    "02_minibatch_sgd": {
+        "minibatches",
+        "sgd",
+        "sgd_momentum",
+        "nesterov_momentum",
+        "adagrad",
+        "rmsprop",
+        "adam",
+    },
+    "03_lr_schedules": {
+        "step_decay",
+        "multistep_decay",
+        "cosine_decay",
+        "linear_decay",
+        "inverse_sqrt",
+        "cosine_with_restarts",
+        "with_warmup",
+    },
+    "04_neural_networks": {
+        "affine_forward",
+        "affine_backward",
+        "relu_forward",
+        "relu_backward",
+        "sigmoid_forward",
+        "sigmoid_backward",
+        "softmax_loss",
+        "svm_loss",
+        "TwoLayerNet.__init__",
+        "TwoLayerNet.loss",
+        "FullyConnectedNet.__init__",
+        "FullyConnectedNet.loss",
+    },
+}
 NNCOURSE = str(Path(sys.executable).parent / "nncourse")
 GRADE_ID = re.compile(r"^(?P<target>.+?)_(?P<kind>visible|hidden)(_\d+)?$")
 
@@ -205,8 +249,9 @@ def write_batch(assignment: str, mutants, folder: Path) -> dict:
     return placement
 
 
-def grade(submissions: Path, assignment: str, out: Path, *extra: str):
-    """Run the real CLI; return the completed process (check=True)."""
+def grade(submissions: Path, assignment: str, out: Path, *extra: str, env=None):
+    """Run the real CLI; return the completed process (check=True). ``env``: the
+    environment to run it in (default: ours)."""
     cmd = [
         NNCOURSE,
         "grade",
@@ -217,7 +262,7 @@ def grade(submissions: Path, assignment: str, out: Path, *extra: str):
         str(out),
         *extra,
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"}
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
 
 

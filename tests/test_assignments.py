@@ -22,50 +22,7 @@ from nncourse.mutate import defined_names
 from tests import harness
 from tests.mutants import nb01, nb02, nb03, nb04
 
-# The graded names of DESIGN.md, "The notebook series".
-GRADED = {
-    "01_gradient_checking": {
-        "numerical_gradient",
-        "numerical_gradient_array",
-        "relative_error",
-        "svm_loss_naive",
-        "svm_loss_vectorized",
-        "softmax_loss_naive",
-        "softmax_loss_vectorized",
-    },
-    "02_minibatch_sgd": {
-        "minibatches",
-        "sgd",
-        "sgd_momentum",
-        "nesterov_momentum",
-        "adagrad",
-        "rmsprop",
-        "adam",
-    },
-    "03_lr_schedules": {
-        "step_decay",
-        "multistep_decay",
-        "cosine_decay",
-        "linear_decay",
-        "inverse_sqrt",
-        "cosine_with_restarts",
-        "with_warmup",
-    },
-    "04_neural_networks": {
-        "affine_forward",
-        "affine_backward",
-        "relu_forward",
-        "relu_backward",
-        "sigmoid_forward",
-        "sigmoid_backward",
-        "softmax_loss",
-        "svm_loss",
-        "TwoLayerNet.__init__",
-        "TwoLayerNet.loss",
-        "FullyConnectedNet.__init__",
-        "FullyConnectedNet.loss",
-    },
-}
+GRADED = harness.GRADED
 CATALOGS = {
     "01_gradient_checking": nb01.MUTANTS,
     "02_minibatch_sgd": nb02.MUTANTS,
@@ -126,7 +83,7 @@ def test_solution_cells_define_exactly_the_graded_names(assignment):
 
 
 def allowed_uses(target: str) -> set[str]:
-    """What a test cell of ``target`` may run besides it (DESIGN.md, "Layers", "Models"):
+    """What a test cell of ``target`` may run besides it (README, "Authoring a notebook"):
     a backward test takes its cache from the same layer's forward, and a method test
     builds the object with its class's constructor."""
     cls, _, method = target.rpartition(".")

@@ -1,4 +1,4 @@
-"""nnkit.optim against the update formulas of DESIGN.md, step by step over many steps.
+"""nnkit.optim against the update formulas (nnkit.optim's docstrings), step by step over many steps.
 
 The oracle is written per entry with Python floats and math.sqrt, independently of the
 vectorised library code.

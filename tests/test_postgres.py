@@ -1,7 +1,7 @@
 """``--db postgresql://...``: a full grade round on a real PostgreSQL server (Debian's
 ``postgresql``, started here on a loopback port) gives the grades of the SQLite round.
 
-PostgreSQL follows DESIGN.md "Tests and environments": installed with apt where we are
+PostgreSQL follows README, "Tests and environments": installed with apt where we are
 root, else skipped with the reason; a failure under NNCOURSE_REQUIRE_ALL=1.
 """
 

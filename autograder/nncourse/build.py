@@ -4,6 +4,8 @@ Generation always happens in a scratch course folder, so a failed build never le
 assignments/ half-written, and ``--check`` shares every step with the real build.
 """
 
+import contextlib
+import fcntl
 import filecmp
 import shutil
 import tempfile
@@ -43,11 +45,20 @@ def stale_files(expected: Path, actual: Path) -> list[str]:
     return problems
 
 
+@contextlib.contextmanager
+def _build_lock(course: Course):
+    """One build at a time per course: a build swaps assignments/ and writes the build
+    gradebook, and two at once could interleave."""
+    course.build_dir.mkdir(parents=True, exist_ok=True)
+    with open(course.build_dir / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build(course: Course, check: bool = False) -> list[str]:
     """Regenerate assignments/ (or, with ``check``, only compare). Returns the problems
     found by ``check`` (always empty after a real build)."""
-    course.build_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="nncourse-build-") as tmp:
+    with _build_lock(course), tempfile.TemporaryDirectory(prefix="nncourse-build-") as tmp:
         work = Path(tmp)
         db_url = None if check else f"sqlite:///{course.build_dir / 'gradebook.db'}"
         release = generate_release(course, work, db_url)

@@ -1,4 +1,4 @@
-"""The ``nncourse`` command: build, grade, demo (see DESIGN.md, "nncourse CLI")."""
+"""The ``nncourse`` command: build, grade, demo (README, "For instructors")."""
 
 import argparse
 import sys
@@ -11,6 +11,11 @@ from .collect import SubmissionsError
 from .course import CourseError, course_from_arg
 from .late import PENALTIES
 from .nbgrader_api import NbgraderFailed
+
+try:  # TEMP until the sandbox package lands
+    from .sandbox import MIN_MEMORY_MB
+except ImportError:
+    MIN_MEMORY_MB = 512
 
 
 def cmd_build(args) -> int:
@@ -37,10 +42,13 @@ def cmd_grade(args) -> int:
     course = course_from_arg(args.course)
     if args.timeout <= 0:
         raise CourseError(f"--timeout must be > 0 seconds, got {args.timeout}")
-    if args.memory < 256:
+    if args.memory < MIN_MEMORY_MB:
         raise CourseError(
-            f"--memory must be at least 256 MB (a kernel needs it), got {args.memory}"
+            f"--memory must be at least {MIN_MEMORY_MB} MB (a kernel needs it), got {args.memory}"
         )
+    unknown = sorted(set(args.unlock or ()) - set(course.assignment_ids()))
+    if unknown:
+        raise CourseError(f"--unlock: unknown assignment(s) {', '.join(unknown)}")
     opts = GradeOptions(
         assignment=args.assignment,
         out=Path(args.out),
@@ -55,6 +63,8 @@ def cmd_grade(args) -> int:
         scheduler=args.scheduler,
         due=args.due,
         penalty=args.penalty,
+        unlock=tuple(args.unlock or ()),
+        tamper_scan=not args.no_tamper_scan,
     )
     start = time.perf_counter()
     result = grade(course, Path(args.submissions), opts)
@@ -156,6 +166,18 @@ def parser() -> argparse.ArgumentParser:
         help="run kernels without bubblewrap (resource limits only; a warning is printed)",
     )
     g.add_argument("--db", help="gradebook URL (default: sqlite:///OUT/gradebook.db)")
+    g.add_argument(
+        "--unlock",
+        action="append",
+        metavar="ID",
+        help="an assignment whose nnkit answers student code may use (default: none)",
+    )
+    g.add_argument(
+        "--no-tamper-scan",
+        action="store_true",
+        help="grade notebooks the tamper scan would flag (after a review; points never "
+        "depend on the scan)",
+    )
     late_options(g, "late notebooks (timestamp.txt after --due): no penalty, or score 0")
     g.set_defaults(func=cmd_grade)
 

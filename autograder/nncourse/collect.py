@@ -332,7 +332,7 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode, int]:
 def grading_cells(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Keep the cells a grade depends on; drop the lesson's free code cells.
 
-    By the course contract (DESIGN.md, "Notebook structure") graded code lives in solution
+    By the course contract (README, "Authoring a notebook") graded code lives in solution
     cells and needs only earlier read-only cells, and test cells need nothing else either.
     So grading runs nbgrader cells (read-only, solution, test) and markdown, not the
     experiments, plots and timing runs in between: faster, and a student's scratch cell

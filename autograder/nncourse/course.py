@@ -12,7 +12,7 @@ class CourseError(Exception):
 
 @dataclass(frozen=True)
 class Course:
-    """The course repository (see DESIGN.md, "Layout")."""
+    """The course repository (README, "Layout")."""
 
     root: Path
 

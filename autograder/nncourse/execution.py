@@ -1,42 +1,62 @@
-"""Step 3 of grading: run the instructor's tests against a student's definitions.
+"""Step 3 of grading: run the student's definitions on the instructor's cases, sealed.
 
-The notebook a worker executes is built here, not taken from the student:
+The notebook a worker executes is built here, not taken from the student
+(``worker_notebook``):
 
-- the instructor's own code cells, in the instructor's order: the read-only cells, and
-  the test cells *with* their hidden tests (from solutions/, never from the student);
+- first, a cell that installs the sealed runner (``nnkit.checks.sealed``) before any
+  student code runs; it reads ``cases.json``, the cases' inputs, from the working folder;
+- the instructor's read-only cells, in the instructor's order;
 - each solution cell replaced by the student's cell of the same ``grade_id`` (the
-  release's stub where the student has none).
+  release's stub where the student has none);
+- each test cell replaced by a one-line probe that runs that cell's cases on the
+  student's functions and sends the outputs back as data. The test cell's code, its
+  hidden tests and every expected value stay in the grader.
 
-So a student cannot edit, delete or reorder a test or an import; their free cells are not
-run; and what runs is exactly what nbgrader's own sanitizing would keep. Workers only
-execute (``run_job``, in the sandbox of ``nncourse.sandbox``) and write the executed copy
-to disk; they never touch the gradebook. The single writer, the main process, then runs
-nbgrader's autograde with ``ApplyExecution`` in place of nbgrader's ``Execute``: it copies
-those outputs in by ``grade_id``, and a test cell that did not finish gets an error
-output, so it scores 0.
+So a student cannot edit, delete or reorder a test or an import, their free cells are not
+run, and the kernel holds no reference and no verdict. Workers only execute (``run_job``,
+in the sandbox of ``nncourse.sandbox``, with the student edition of nnkit) and write the
+executed copy to disk; they never touch the gradebook. The main process judges the
+probes' data (``nncourse.judge``) into one verdict per test cell, and the single writer
+runs nbgrader's autograde with ``nncourse.sealed.ApplyExecution`` in place of nbgrader's
+``Execute``.
 """
 
 import json
+import os
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool, Unicode
 
+from nnkit.checks.sealed import CASES_FILE
+
+from .edition import nnkit_source
 from .files import atomic_write
-from .sandbox import STOPPED_ENAME, Limits, execute
-
-NOT_RUN = "NotGraded"  # ename of the error output given to a test cell that did not run
+from .judge import NOT_RUN_ENAME as NOT_RUN
+from .sandbox import Limits, execute
 
 
 def _meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+BOOTSTRAP = (
+    "from nnkit.checks.sealed import install as _nncourse_install\n"
+    "_nncourse_probe = _nncourse_install()\n"
+    "del _nncourse_install"
+)
+BOOTSTRAP_ID = "nncourse_sealed_runner"
+
+
+def probe_source(grade_id: str) -> str:
+    return f"_nncourse_probe({grade_id!r})"
+
+
 def worker_notebook(student_nb, source_nb, release_nb):
-    """The notebook to execute: the instructor's code cells with the student's solutions."""
+    """The notebook to execute: the sealed runner, the instructor's read-only cells, the
+    student's solutions, and a probe for each test cell."""
     student = {
         _meta(c).get("grade_id"): c.source
         for c in student_nb.cells
@@ -46,6 +66,9 @@ def worker_notebook(student_nb, source_nb, release_nb):
         _meta(c).get("grade_id"): c.source for c in release_nb.cells if _meta(c).get("solution")
     }
     nb = nbformat.v4.new_notebook(metadata=source_nb.metadata)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(BOOTSTRAP, metadata={"nbgrader": {"grade_id": BOOTSTRAP_ID}})
+    )
     for cell in source_nb.cells:
         meta = _meta(cell)
         if cell.cell_type != "code" or not meta:
@@ -54,6 +77,8 @@ def worker_notebook(student_nb, source_nb, release_nb):
         source = cell.source
         if meta.get("solution"):
             source = student.get(grade_id, stubs.get(grade_id, ""))
+        elif meta.get("grade"):
+            source = probe_source(grade_id)
         nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": dict(meta)}))
     return nb
 
@@ -68,6 +93,9 @@ class Job:
     workdir: Path  # the only folder the sandbox may write
     executed: Path  # where the executed copy and its ``.json`` result go
     limits: Limits
+    cases: Path | None = None  # the cases' inputs (``Plan.payload``), as cases.json
+    edition: Path | None = None  # the student edition of nnkit the kernel imports
+    unlock: tuple = ()  # the assignments that edition unlocks (to rebuild it elsewhere)
     sandbox: bool | None = None
     cell_timeout: float | None = None
 
@@ -105,8 +133,15 @@ def run_job(job: Job) -> JobResult:
     try:
         nb = nbformat.read(job.source, as_version=4)
         job.workdir.mkdir(parents=True, exist_ok=True)
+        if job.cases is not None:
+            _link(job.cases, job.workdir / CASES_FILE)
         run = execute(
-            nb, job.workdir, job.limits, sandbox=job.sandbox, cell_timeout=job.cell_timeout
+            nb,
+            job.workdir,
+            job.limits,
+            sandbox=job.sandbox,
+            cell_timeout=job.cell_timeout,
+            **edition_options(job.edition),
         )
         executed, status, detail = run.nb, run.status, run.detail
         sandboxed, warnings = run.sandboxed, list(run.warnings)
@@ -126,47 +161,35 @@ def run_job(job: Job) -> JobResult:
     return result
 
 
+def _link(source: Path, target: Path) -> None:
+    """``target`` becomes ``source``'s content: a hard link where possible (the cases
+    are the same for the whole class), else a copy."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def edition_options(edition: Path | None) -> dict:
+    """``execute`` keywords that make the kernel import ``edition`` (a folder holding
+    the student edition's ``nnkit``) instead of nnkit: in the sandbox the edition is
+    shown in place of nnkit's own folder, which is not mounted; without the sandbox it
+    comes first on the kernel's path."""
+    if edition is None:
+        return {}
+    options = {
+        "overlays": {nnkit_source(): edition / "nnkit"},
+        "env": {"PYTHONPATH": str(edition)},
+    }
+    import inspect  # TEMP until the sandbox package lands with overlays
+
+    if "overlays" not in inspect.signature(execute).parameters:
+        del options["overlays"]
+    return options
+
+
 def not_run_output(reason: str):
     return nbformat.v4.new_output(
         "error", ename=NOT_RUN, evalue=f"this test did not run: {reason}", traceback=[]
     )
-
-
-class ApplyExecution(Preprocessor):
-    """nbgrader's ``Execute``, replaced: take the outputs a worker produced.
-
-    The executed copy is ``executed_root/STUDENT/ASSIGNMENT/NOTEBOOK.ipynb``. Code cells
-    are matched by ``grade_id``. A cell that did not finish (no execution count: the
-    kernel died or was killed first, or the notebook was never executed) gets an error
-    output instead, so a test that did not run can never count as passed.
-    """
-
-    enabled = Bool(True)
-    executed_root = Unicode("", help="folder of the executed copies").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        path = (
-            Path(self.executed_root)
-            / info["student"]
-            / info["assignment"]
-            / f"{info['notebook']}.ipynb"
-        )
-        executed, reason = {}, "the notebook was not executed"
-        if path.is_file():
-            ran = nbformat.read(path, as_version=4)
-            executed = {_meta(c).get("grade_id"): c for c in ran.cells if _meta(c)}
-            result = path.with_suffix(".json")
-            if result.is_file():
-                reason = JobResult.load(result).detail or reason
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            done = executed.get(_meta(cell).get("grade_id"))
-            if done is not None and done.get("execution_count") is not None:
-                cell.outputs = [o for o in done.outputs if o.get("ename") != STOPPED_ENAME]
-                cell.execution_count = done.execution_count
-            else:
-                cell.outputs = [not_run_output(reason)] if _meta(cell).get("grade") else []
-                cell.execution_count = None
-        return nb, resources

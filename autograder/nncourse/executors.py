@@ -11,9 +11,10 @@ running ``run_job`` (one sandboxed kernel at a time).
 processes. A task carries the worker notebook's *text* and the limits, not paths, so a
 Dask worker need not share the grader's file system: it executes the notebook in a
 temporary folder of its own with the same sandbox and limits (``run_job``) and returns
-the executed text and the result; the main thread writes both into ``DIR/executed/``.
-A worker needs the same Python environment as the grader (nncourse, nnkit, ipykernel)
-and bubblewrap.
+the executed text and the result; the main thread writes both into ``DIR/executed/`` and
+judges them. The cases' inputs (the same for the whole class) are scattered to the
+workers once; each worker builds its own student edition of nnkit. A worker needs the
+same Python environment as the grader (nncourse, nnkit, ipykernel) and bubblewrap.
 
 A lost worker loses nothing: the scheduler runs the tasks it held again on another
 worker (up to ``distributed.scheduler.allowed-failures`` times, default 3; then the job
@@ -22,6 +23,7 @@ takes each future's result exactly once, so a retried job is never counted twice
 """
 
 import dataclasses
+import functools
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -29,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .course import CourseError
+from .edition import build_edition
 from .execution import Job, JobResult, run_job
 
 
@@ -48,15 +51,30 @@ class LocalExecutor:
                 yield future.result()
 
 
-def run_remote(job: Job, source: str) -> tuple[JobResult, str | None]:
-    """On a Dask worker: execute ``source`` (a worker notebook's text) under ``job``'s
-    limits in a temporary folder; return the result and the executed notebook's text."""
+@functools.cache
+def _edition(unlock: tuple) -> Path:
+    """The student edition of nnkit on this worker, built once per worker process from
+    the worker's own nnkit (the same environment as the grader)."""
+    return build_edition(Path(tempfile.mkdtemp(prefix="nncourse-edition-")), unlock)
+
+
+def run_remote(job: Job, source: str, cases: str | None) -> tuple[JobResult, str | None]:
+    """On a Dask worker: execute ``source`` (a worker notebook's text) with ``cases``
+    (the cases' inputs) under ``job``'s limits in a temporary folder, with a student
+    edition of nnkit built here; return the result and the executed notebook's text."""
     with tempfile.TemporaryDirectory(prefix="nncourse-job-") as tmp:
         here = Path(tmp)
         local = dataclasses.replace(
-            job, source=here / "job.ipynb", workdir=here / "work", executed=here / "out.ipynb"
+            job,
+            source=here / "job.ipynb",
+            workdir=here / "work",
+            executed=here / "out.ipynb",
+            cases=None if cases is None else here / "cases.json",
+            edition=None if job.edition is None else _edition(tuple(job.unlock)).parent,
         )
         local.source.write_text(source)
+        if cases is not None:
+            local.cases.write_text(cases)
         result = run_job(local)
         executed = local.executed.read_text() if local.executed.is_file() else None
     return result, executed
@@ -68,6 +86,7 @@ class DaskExecutor:
     def __init__(self, workers: int, scheduler: str | None = None):
         self.workers, self.scheduler = workers, scheduler
         self.client = self.cluster = None
+        self.scattered: dict = {}
 
     def __enter__(self):
         try:
@@ -98,6 +117,15 @@ class DaskExecutor:
                 closable.close()
         return False
 
+    def _cases(self, path: Path | None):
+        """The cases' text, scattered to the workers once per file (the same for the
+        whole class), as a future every task of that notebook shares."""
+        if path is None:
+            return None
+        if path not in self.scattered:
+            self.scattered[path] = self.client.scatter(path.read_text(), broadcast=True)
+        return self.scattered[path]
+
     def run(self, jobs: list[Job]) -> Iterator[JobResult]:
         from distributed import as_completed as dask_completed
 
@@ -105,7 +133,10 @@ class DaskExecutor:
         owner, futures = {}, []
         for i, job in enumerate(jobs):
             key = f"nncourse-{batch}-{i}-{job.student}-{job.notebook}"
-            futures.append(self.client.submit(run_remote, job, job.source.read_text(), key=key))
+            cases = self._cases(job.cases)
+            futures.append(
+                self.client.submit(run_remote, job, job.source.read_text(), cases, key=key)
+            )
             owner[key] = job
         for future in dask_completed(futures):
             job = owner.pop(future.key)  # each job's result is taken once

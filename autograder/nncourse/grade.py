@@ -35,22 +35,35 @@ from pathlib import Path
 
 import nbformat
 
-from . import tamper
 from .collect import Entry, collect
 from .course import Course, CourseError
-from .execution import ApplyExecution, Job, JobResult, worker_notebook
+from .edition import build_edition
+from .execution import Job, JobResult
 from .executors import make_executor
 from .feedback import feedback_preprocessors, pending_feedback, write_feedback
 from .files import atomic_write
+from .judge import PlanError
 from .late import check_penalty, late_detail, naive_utc, parse_due
 from .nbgrader_api import check_gradebook, course_config, make_api, run
 from .progress import Progress
 from .report import GRADES_COLUMNS, TESTS_COLUMNS, fmt, write_rows
 from .sandbox import Limits, sandbox_problem
 from .scores import failed_tests, notebook_max_score, submission_scores, test_cells
+from .sealed import (
+    ApplyExecution,
+    NotebookContext,
+    judge_executed,
+    save_verdicts,
+    solutions_hash,
+)
 
 RUN_CONFIG = '''\
-"""nbgrader config of an `nncourse grade` run folder: `nbgrader formgrader` works here."""
+"""nbgrader config of an `nncourse grade` run folder: `nbgrader formgrader` works here.
+
+Autograde (formgrader's button, or `nbgrader autograde` run here) never executes a
+student's notebook as it is: it applies the verdicts `nncourse grade` judged, and grades
+a notebook without current verdicts now, the same sealed, sandboxed way.
+"""
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "nncourse"
@@ -58,7 +71,13 @@ c.CourseDirectory.db_url = {db_url!r}
 c.OverwriteCells.add_missing_cells = True
 c.LateSubmissionPlugin.penalty_method = {penalty!r}
 from nncourse.feedback import feedback_preprocessors  # noqa: E402
+from nncourse.grade import autograde_preprocessors  # noqa: E402
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.ApplyExecution.executed_root = {executed!r}
+c.ApplyExecution.grade_missing = True
+c.ApplyExecution.timeout = {timeout!r}
+c.ApplyExecution.memory = {memory!r}
 '''
 EXECUTED_STATUSES = ("ok", "error", "timeout", "memory", "tampered")
 
@@ -80,6 +99,8 @@ class GradeOptions:
     scheduler: str | None = None  # Dask scheduler address; None: a LocalCluster
     due: str | None = None  # ISO 8601; None: keep the gradebook's due date (if any)
     penalty: str = "none"  # late notebooks: none (recorded) | zero (nbgrader's plugin)
+    unlock: tuple[str, ...] = ()  # assignments whose nnkit answers the kernel may import
+    tamper_scan: bool = True  # False: grade flagged notebooks too (after a review)
 
     def limits(self) -> Limits:
         return Limits(timeout=self.timeout, memory_mb=self.memory)
@@ -129,7 +150,14 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     config.HTMLExporter.template_name = "feedback"
     config.LateSubmissionPlugin.penalty_method = opts.penalty
     (out / "nbgrader_config.py").write_text(
-        RUN_CONFIG.format(root=str(out), db_url=db_url, penalty=opts.penalty)
+        RUN_CONFIG.format(
+            root=str(out),
+            db_url=db_url,
+            penalty=opts.penalty,
+            executed=str(out / "executed"),
+            timeout=opts.timeout,
+            memory=opts.memory,
+        )
     )
 
     source = out / "source" / opts.assignment
@@ -141,6 +169,7 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     )
     api = make_api(config)
     run(api.generate_assignment(opts.assignment, force=True, create=True), "generate_assignment")
+    build_edition(out / "edition", opts.unlock)
     return api, db_url
 
 
@@ -241,18 +270,17 @@ class Batch:
             self.students.setdefault(entry.student, _Student([], "")).entries.append(entry)
         for record in self.students.values():
             record.fingerprint = submission_hash(self.out, self.assignment, record.entries, rule)
-        self.contexts = {}
+        self.contexts: dict[str, NotebookContext] = {}
+        self.fingerprints: dict[tuple, str] = {}  # (student, notebook) -> solutions_hash
         self.result = GradeResult()
 
-    def _notebooks(self, stem: str):
-        source = self.out / "source" / self.assignment / f"{stem}.ipynb"
-        release = self.out / "release" / self.assignment / f"{stem}.ipynb"
-        return nbformat.read(source, as_version=4), nbformat.read(release, as_version=4)
-
-    def _context(self, stem: str):
+    def _context(self, stem: str) -> NotebookContext:
+        """What every student's notebook ``stem`` is graded against, made once."""
         if stem not in self.contexts:
-            source, release = self._notebooks(stem)
-            self.contexts[stem] = (tamper.Context.from_notebooks(source, release), source, release)
+            try:
+                self.contexts[stem] = NotebookContext.load(self.out, self.assignment, stem)
+            except PlanError as err:
+                raise CourseError(f"{self.assignment}/{stem}.ipynb: {err}") from None
         return self.contexts[stem]
 
     def resume(self) -> None:
@@ -278,8 +306,11 @@ class Batch:
                     continue
                 try:
                     job = self._job(entry)
+                except CourseError:
+                    raise  # the instructor's notebook, not this student's
                 except Exception as err:  # noqa: BLE001 - one student never stops the batch
-                    entry.status, entry.detail = "error", f"could not prepare: {err!r}"[:300]
+                    why = f"{type(err).__name__}: {err}".splitlines()[0][:200]
+                    entry.status, entry.detail = "invalid", f"could not be read or scanned: {why}"
                     job = None
                 if job is not None:
                     jobs.append(job)
@@ -287,39 +318,44 @@ class Batch:
         return jobs
 
     def _job(self, entry: Entry) -> Job | None:
-        context, source, release = self._context(entry.notebook)
+        context = self._context(entry.notebook)
         rel = Path(entry.student) / self.assignment
         submitted = self.out / "submitted" / rel / f"{entry.notebook}.ipynb"
         executed = self.out / "executed" / rel / f"{entry.notebook}.ipynb"
         nb = nbformat.read(submitted, as_version=4)
-        findings = tamper.scan(nb, context)
-        if findings:
+        found = context.findings(nb) if self.opts.tamper_scan else ""
+        if found:
             entry.status = "tampered"
-            shown = "; ".join(str(f) for f in findings[:3])
-            more = f" (+{len(findings) - 3} more)" if len(findings) > 3 else ""
-            detail = f"tampering found, nothing executed: {shown}{more}"
-            entry.detail = "; ".join(filter(None, [entry.detail, detail]))
-            JobResult(entry.student, entry.notebook, "tampered", detail, 0.0, False, []).save(
+            entry.detail = "; ".join(filter(None, [entry.detail, found]))
+            JobResult(entry.student, entry.notebook, "tampered", found, 0.0, False, []).save(
                 executed.with_suffix(".json")
             )
             return None
-        workdir = self.out / "jobs" / rel / entry.notebook
-        workdir.mkdir(parents=True, exist_ok=True)
-        job_source = self.out / "jobs" / rel / f"{entry.notebook}.ipynb"
-        nbformat.write(worker_notebook(nb, source, release), job_source)
-        return Job(
+        self.fingerprints[(entry.student, entry.notebook)] = solutions_hash(nb)
+        return context.job(
             entry.student,
             entry.notebook,
-            job_source,
-            workdir,
+            nb,
+            self.out / "jobs" / rel,
             executed,
             self.opts.limits(),
+            edition=self.out / "edition",
+            unlock=tuple(self.opts.unlock),
             sandbox=self.opts.sandbox,
             cell_timeout=self.opts.timeout,
         )
 
+    def judge(self, result: JobResult) -> None:
+        """Judge the probes of a finished job's executed notebook into its verdicts."""
+        path = self.out / "executed" / result.student / self.assignment
+        path = path / f"{result.notebook}.ipynb"
+        verdicts = judge_executed(self._context(result.notebook), result, path)
+        fingerprint = self.fingerprints.get((result.student, result.notebook), "")
+        save_verdicts(path.with_suffix(".verdicts.json"), verdicts, fingerprint)
+
     def record(self, result: JobResult) -> str | None:
-        """Note a finished job; return the student when all their notebooks are done."""
+        """Judge a finished job; return the student when all their notebooks are done."""
+        self.judge(result)
         record = self.students[result.student]
         for entry in record.entries:
             if entry.notebook == result.notebook and entry.expected:

@@ -1,6 +1,6 @@
 """Step 6 of grading: grades.csv, tests.csv, the summary table and report.html.
 
-Column layouts are fixed by DESIGN.md. The CSVs are always rewritten whole, from the
+Column layouts are fixed (README, "Grading a class"). The CSVs are always rewritten whole, from the
 records of every graded student (``grade.recorded_entries``), so a ``--student`` run
 replaces that student's rows and keeps every other one.
 """

@@ -1,4 +1,4 @@
-"""Skip-or-install rules for tests that need a system component (DESIGN.md, "Tests and
+"""Skip-or-install rules for tests that need a system component (README, "Tests and
 environments"), in one place so every such test behaves the same:
 
 - a missing Debian package is installed with apt when we are root and apt exists

@@ -167,16 +167,12 @@ class Case:
     ``callee``; ``Case()`` starts empty. Methods return the case, so they chain.
     """
 
-    def __init__(
-        self, callee=None, *args, returns=None, note="", names=None, label="", **kwargs
-    ):
+    def __init__(self, callee=None, *args, returns=None, note="", names=None, label="", **kwargs):
         self.steps: list[Step] = []
         self.checks: list[Check] = []
         self.rngs: list[Rng] = []
         if callee is not None:
-            self.call(
-                callee, *args, returns=returns, note=note, names=names, label=label, **kwargs
-            )
+            self.call(callee, *args, returns=returns, note=note, names=names, label=label, **kwargs)
 
     # -- steps -------------------------------------------------------------------------
     def call(

@@ -75,8 +75,9 @@ def run_case(program: dict, resolve) -> dict:
 
 def describe_value(value) -> dict:
     """What a step returned, in brief: its type, and its length if a tuple or list."""
-    info = {"ok": True, "type": type(value).__name__[:80]}
-    if type(value) in (tuple, list):
+    kind = "tuple" if isinstance(value, tuple) else "list" if isinstance(value, list) else None
+    info = {"ok": True, "type": kind or type(value).__name__[:80]}
+    if kind:
         info["len"] = len(value)
     return info
 

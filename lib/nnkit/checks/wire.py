@@ -12,9 +12,9 @@ Everything that crosses the trust boundary is JSON made of these forms, and noth
     {"type": "generator", "callable": false}              anything else: its type's name
                                                           (decoded as an ``Opaque``)
 
-``encode`` runs on either side; it never calls a method of the value it encodes beyond
-what numpy does to copy an array's memory, and it stops at ``MAX_DEPTH`` and
-``MAX_BYTES``. ``decode`` is what the grader trusts: it accepts only the forms above,
+``encode`` runs on either side (in the kernel it runs among the student's objects, so
+what it produces is only ever taken as the student's claim); it stops at ``MAX_DEPTH``
+and ``MAX_BYTES``. ``decode`` is what the grader trusts: it accepts only the forms above,
 only real numeric and boolean dtypes (never object arrays, never pickles), checks every
 shape against its bytes, and raises ``WireError`` for anything else, however deep or
 large. A value that a student's code returned is therefore only ever data to the grader.
@@ -76,31 +76,36 @@ def _type_name(value) -> str:
 
 def encode(value, _depth: int = 0, _budget: _Budget | None = None):
     """``value`` as wire data (see the module docstring). Never raises for an odd value:
-    what cannot be encoded becomes ``{"type": name}``; over a limit, ``WireError``."""
+    what cannot be encoded becomes ``{"type": name}``; over a limit, ``WireError``.
+
+    A subclass of a plain type travels as that type (a ``defaultdict`` as a dict, a
+    named tuple as a tuple): whatever its methods do, the result is only data, and a
+    student could have returned that data directly."""
     budget = _budget or _Budget()
     if _depth > MAX_DEPTH:
         raise WireError(f"nested more than {MAX_DEPTH} levels deep")
-    kind = type(value)  # exact types: a subclass of list or float is encoded as an object
-    if value is None or kind is bool or kind is str and len(value) <= MAX_TEXT:
+    if value is None or type(value) is bool:
         return value
-    if kind is str:
-        return value[:MAX_TEXT]
-    if kind is int:
+    if isinstance(value, np.ndarray | np.generic):  # before float: np.float64 is a float
+        return _encode_numpy(value, budget)
+    if isinstance(value, str):
+        return str(value)[:MAX_TEXT]
+    if isinstance(value, int):
+        value = int(value)
         return value if -INT_LIMIT < value < INT_LIMIT else {"int": str(value)[:MAX_TEXT]}
-    if kind is float:
+    if isinstance(value, float):
+        value = float(value)
         return value if math.isfinite(value) else {"float": repr(value)}
-    if kind in (list, tuple):
+    if isinstance(value, list | tuple):
         budget.spend(items=len(value))
         items = [encode(v, _depth + 1, budget) for v in value]
-        return items if kind is list else {"tuple": items}
-    if kind is dict:
+        return {"tuple": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict):
         budget.spend(items=len(value))
         return {
             "dict": [[encode(k, _depth + 1, budget), encode(v, _depth + 1, budget)]
                      for k, v in value.items()]
         }  # fmt: skip
-    if isinstance(value, np.ndarray | np.generic):
-        return _encode_numpy(value, budget)
     return {"type": _type_name(value), "callable": callable(value)}
 
 

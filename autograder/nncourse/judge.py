@@ -1,0 +1,196 @@
+"""Cases and returned data in, verdicts out: the grader's side of sealed grading.
+
+    plan = Plan.from_notebook(source_nb)        # once per assignment, in the grader
+    payload = plan.payload()                    # the cases' inputs, for the kernel
+    verdicts = plan.judge(executed_nb)          # grade_id -> Verdict, per student
+
+``Plan.from_notebook`` runs every test cell of the instructor's notebook in this process
+in *collect* mode (``nnkit.checks.collecting``): the graded names are stand-ins, so the
+cell only states its cases. Each case's reference run (nnkit's references on the same
+inputs) is computed here once and reused for every student. ``payload`` is what the
+student's kernel receives: the cases' programs (inputs and what to call), never a
+reference, an expected value or the cell's code.
+
+``judge`` reads the probe messages in an executed notebook (``nnkit.checks.sealed``) as
+plain data, compares them with the references (``nnkit.checks.judging``) and returns one
+``Verdict`` per test cell: passed, or the first failing case's message. A probe whose
+message is missing, malformed, or about another cell is a failure ("did not run" or
+"could not be read"), never a pass. This module never imports student code and never
+calls into the student's kernel; see autograder/README.md, "Trust boundary".
+"""
+
+import builtins
+import contextlib
+import io
+import json
+from dataclasses import dataclass
+
+import numpy as np
+from IPython.core.inputtransformer2 import TransformerManager
+
+import nnkit.checks
+from nnkit.answers import reference
+from nnkit.checks.case import Graded, collecting, program
+from nnkit.checks.judging import BadCase, Failure, judge, read_outcome, reference_outcome
+from nnkit.checks.sealed import MIME
+from nnkit.checks.wire import WireError
+
+PASSED_TEXT = "passed"
+NOT_RUN_ENAME = "NotGraded"  # a test cell that did not run (timeout, crash, tampered...)
+
+
+class PlanError(RuntimeError):
+    """The instructor's notebook states a test cell that cannot be judged."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str = ""
+    ename: str = "AssertionError"
+
+    def outputs(self) -> list[dict]:
+        """The test cell's outputs in the autograded notebook (what nbgrader scores:
+        an error output gives 0 points, none gives full points)."""
+        if self.passed:
+            return [{"output_type": "stream", "name": "stdout", "text": f"{PASSED_TEXT}\n"}]
+        return [
+            {
+                "output_type": "error",
+                "ename": self.ename,
+                "evalue": self.message,
+                "traceback": [f"{self.ename}: {self.message}"],
+            }
+        ]
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def test_cells(nb) -> list:
+    """The autograded test cells of a notebook, in order."""
+    return [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and _nbgrader(c).get("grade")
+        and not _nbgrader(c).get("solution")
+    ]
+
+
+def graded_names(nb) -> set[str]:
+    """Public top-level functions and classes defined by the solution cells."""
+    import ast
+
+    names = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and _nbgrader(cell).get("solution"):
+            for node in ast.parse(_source(cell)).body:
+                public = not node.name.startswith("_") if hasattr(node, "name") else False
+                if isinstance(node, ast.FunctionDef | ast.ClassDef) and public:
+                    names.add(node.name)
+    return names
+
+
+def _source(cell) -> str:
+    source = cell["source"]
+    return "".join(source) if isinstance(source, list) else source
+
+
+def collect_cases(source: str, graded: set[str], grade_id: str = "<cell>") -> list:
+    """The cases a test cell states, read in collect mode in this process."""
+    code = TransformerManager().transform_cell(source)
+    namespace = {name: getattr(nnkit.checks, name) for name in nnkit.checks.__all__}
+    namespace.update({"np": np, "__builtins__": builtins, "__name__": "__test_cell__"})
+    namespace.update({name: Graded(name) for name in graded})
+    with collecting() as found, contextlib.redirect_stdout(io.StringIO()):
+        try:
+            exec(compile(code, f"<{grade_id}>", "exec"), namespace)  # instructor code
+        except Exception as err:
+            why = f"{type(err).__name__}: {err}"
+            raise PlanError(f"test cell {grade_id} cannot be read: {why}") from None
+    if not found:
+        raise PlanError(f"test cell {grade_id} states no case (call check(Case(...)))")
+    return found
+
+
+@dataclass
+class CellPlan:
+    grade_id: str
+    cases: list
+    programs: list[dict]
+    references: list  # Outcome | None per case
+
+
+class Plan:
+    """The cases of one notebook's test cells, with their reference runs."""
+
+    def __init__(self, cells: dict[str, CellPlan]):
+        self.cells = cells
+
+    @classmethod
+    def from_notebook(cls, source_nb) -> "Plan":
+        graded = graded_names(source_nb)
+        cells = {}
+        for cell in test_cells(source_nb):
+            grade_id = _nbgrader(cell)["grade_id"]
+            cases = collect_cases(_source(cell), graded, grade_id)
+            programs = [program(case) for case in cases]
+            references = []
+            for case, prog in zip(cases, programs, strict=True):
+                try:
+                    references.append(reference_outcome(case, prog, reference))
+                except BadCase as err:
+                    raise PlanError(f"test cell {grade_id}: {err}") from None
+            cells[grade_id] = CellPlan(grade_id, cases, programs, references)
+        return cls(cells)
+
+    def payload(self) -> str:
+        """What the student's kernel receives (``nnkit.checks.sealed.install``)."""
+        programs = {g: c.programs for g, c in self.cells.items()}
+        return json.dumps({"cells": programs}, separators=(",", ":"))
+
+    def judge(self, executed_nb, reason: str = "") -> dict[str, "Verdict"]:
+        """A verdict for every test cell, from an executed worker notebook (a dict as
+        read by ``json``). ``reason`` says why a cell without results did not run."""
+        messages = probe_messages(executed_nb)
+        return {g: self.judge_cell(c, messages.get(g), reason) for g, c in self.cells.items()}
+
+    def judge_cell(self, cell: CellPlan, message, reason: str) -> "Verdict":
+        if message is None:
+            why = f"this test did not run: {reason}" if reason else "this test did not run"
+            return Verdict(False, why, NOT_RUN_ENAME)
+        cases = message.get("cases") if isinstance(message, dict) else None
+        if not isinstance(cases, list) or len(cases) != len(cell.cases):
+            return Verdict(False, "the results of this test could not be read", "ResultError")
+        runs = zip(cell.cases, cell.programs, cell.references, cases, strict=True)
+        for case, prog, ref, data in runs:
+            try:
+                outcome = read_outcome(data, prog)
+            except (WireError, RecursionError):
+                failure = Failure("the outputs of your function could not be read as data")
+            else:
+                failure = judge(case, outcome, ref)
+            if failure is not None:
+                return Verdict(False, failure.message, failure.ename)
+        return Verdict(True)
+
+
+def probe_messages(executed_nb) -> dict:
+    """grade_id -> the first results message found in that test cell's probe outputs.
+
+    The cell is known by the worker notebook's own metadata (which the kernel cannot
+    change), and a message must name the same cell."""
+    found = {}
+    for cell in executed_nb.get("cells", []):
+        grade_id = _nbgrader(cell).get("grade_id")
+        if not _nbgrader(cell).get("grade") or grade_id in found:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data") if isinstance(output, dict) else None
+            message = data.get(MIME) if isinstance(data, dict) else None
+            if isinstance(message, dict) and message.get("cell") == grade_id:
+                found[grade_id] = message
+                break
+    return found
