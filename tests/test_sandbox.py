@@ -1,7 +1,7 @@
 """nncourse.sandbox: each test runs a small notebook and checks what the notebook could do
 to the machine, and what `execute` reports about it.
 
-bubblewrap follows DESIGN.md "Tests and environments" (installed with apt where we are
+bubblewrap follows README, "Tests and environments" (installed with apt where we are
 root, else skipped with the reason; a failure under NNCOURSE_REQUIRE_ALL=1). Tests that
 need writable cgroups are skipped with the reason where there are none: a fork bomb or an
 OOM test without them would hit the machine itself.

@@ -25,6 +25,7 @@ from .compare import (
     check_shape,
     check_unchanged,
     describe,
+    kind_of,
 )
 from .functions import fn
 
@@ -44,4 +45,5 @@ __all__ = [
     "check_shape",
     "check_unchanged",
     "describe",
+    "kind_of",
 ]
