@@ -143,7 +143,7 @@ CHEATS = {
     "settrace": {"sgd": "import sys\nsys.settrace(lambda *a: None)\n"},
 }
 # Cheats written in plain Python: no scan can tell them from a wrong answer.
-NOT_FLAGGED = {"prints_passed", "lying_array"}
+NOT_FLAGGED = {"prints_passed"}
 # Attacks around an honest sgd: with the scan off they keep exactly sgd's points.
 HONEST_SGD_ATTACKS = {
     "honest_sgd_patches_numpy": {"sgd": SGD + "\nnp.allclose = lambda *a, **k: True\n"},
@@ -333,8 +333,8 @@ def no_cgroup(tmp_path_factory):
     for name in ("numpy_memory_bomb", "fork_bomb"):
         students[name] = notebook_with(RUNAWAY[name])
     env = {**os.environ, "NNCOURSE_CGROUPS": "off"}
-    root = tmp_path_factory.mktemp("nocgroup")
-    return grade_batch(root, students, "--timeout", "25", env=env)
+    root = tmp_path_factory.mktemp("nocgroup")  # the fork bomb imports os: no scan
+    return grade_batch(root, students, "--timeout", "25", "--no-tamper-scan", env=env)
 
 
 def score(batch, student) -> float:
@@ -474,10 +474,11 @@ def test_without_the_scan_a_cheat_on_a_blank_notebook_earns_nothing(unscanned, s
 
 @pytest.mark.parametrize("student", HONEST_SGD_ATTACKS)
 def test_without_the_scan_honest_code_earns_exactly_its_own_points(unscanned, student):
-    honest_sgd = points(unscanned, "honest", "sgd")
-    expected = honest_sgd if student != "honest_sgd_leaky_exception" else (
-        points(unscanned, "honest") - points(unscanned, "honest", "adam")
-    )  # fmt: skip
+    """Honest functions around the attack earn their points, no more: all of them, or
+    all but adam's for the student whose adam only raises."""
+    expected = points(unscanned, "honest")
+    if student == "honest_sgd_leaky_exception":
+        expected -= points(unscanned, "honest", "adam")
     assert score(unscanned, student) == expected
 
 
@@ -491,7 +492,10 @@ def test_feedback_leaks_no_hidden_test_and_no_student_output(unscanned, student)
     text = feedback_text(unscanned, student)
     hidden = harness.secret_lines(harness.read("solutions", A), kinds=("HIDDEN TESTS",))
     assert hidden and not [line for line in hidden if line in text]
-    assert "dict_keys" not in text and "nnkit.checks.sealed" not in text
+    if student == "honest_sgd_prints_in":  # what a solution cell prints is not shown
+        assert "dict_keys" not in text and "nnkit.checks.sealed" not in text
+    # the kernel's own history (In) holds nothing secret: the runner's set-up, the
+    # instructor's read-only cells, the student's cells and one-line probes
     errors = harness.failure_messages(unscanned["out"], A, student)
     for message in errors.values():
         first = message.split(" raised ValueError: SECRET ", 1)[-1]

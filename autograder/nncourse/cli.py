@@ -11,11 +11,7 @@ from .collect import SubmissionsError
 from .course import CourseError, course_from_arg
 from .late import PENALTIES
 from .nbgrader_api import NbgraderFailed
-
-try:  # TEMP until the sandbox package lands
-    from .sandbox import MIN_MEMORY_MB
-except ImportError:
-    MIN_MEMORY_MB = 512
+from .sandbox import MIN_MEMORY_MB
 
 
 def cmd_build(args) -> int:

@@ -178,15 +178,10 @@ def edition_options(edition: Path | None) -> dict:
     comes first on the kernel's path."""
     if edition is None:
         return {}
-    options = {
+    return {
         "overlays": {nnkit_source(): edition / "nnkit"},
         "env": {"PYTHONPATH": str(edition)},
     }
-    import inspect  # TEMP until the sandbox package lands with overlays
-
-    if "overlays" not in inspect.signature(execute).parameters:
-        del options["overlays"]
-    return options
 
 
 def not_run_output(reason: str):
