@@ -467,18 +467,6 @@ def main() -> int:
         )
     )
     print()
-    med = {k: statistics.median(v) for k, v in sealing.items()}
-    cost = (med["sealed"] + med["judge"]) / med["in-kernel"] - 1
-    print(
-        f"4. Cost of sealing, {len(sealing['sealed'])} notebooks each way, one at a time, "
-        "sandbox on (median seconds per notebook)"
-    )
-    print(
-        f"  in-kernel checks {med['in-kernel']:.3f} s; sealed {med['sealed']:.3f} s "
-        f"+ judging {med['judge']:.3f} s; cost {100 * cost:+.1f}% "
-        f"(target <= {100 * TARGET_SEALING:.0f}%: {verdict(cost <= TARGET_SEALING)})"
-    )
-    print()
     print(f"3. Growth: nncourse grade, sandbox on, {workers} workers")
     print(
         f"  {'submissions':>11} {'seconds':>8} {'s/sub':>7} {'marginal s/sub':>15} "
@@ -508,6 +496,18 @@ def main() -> int:
         "  exec s/nb: mean seconds one notebook spent in its kernel (start-up included); "
         f"{workers} run at once"
     )
+    med = {k: statistics.median(v) for k, v in sealing.items()}
+    cost = (med["sealed"] + med["judge"]) / med["in-kernel"] - 1
+    print(
+        f"4. Cost of sealing, {len(sealing['sealed'])} notebooks each way, one at a time, "
+        "sandbox on (median seconds per notebook)"
+    )
+    print(
+        f"  in-kernel checks {med['in-kernel']:.3f} s; sealed {med['sealed']:.3f} s "
+        f"+ judging {med['judge']:.3f} s; cost {100 * cost:+.1f}% "
+        f"(target <= {100 * TARGET_SEALING:.0f}%: {verdict(cost <= TARGET_SEALING)})"
+    )
+    print()
     busiest = max(r.load1 for r in [*stock, *runs[True], *runs[False], *growth])
     if busiest > os.cpu_count() + 1:  # our own runs alone keep about cores + 1 busy
         print(

@@ -254,3 +254,31 @@ def test_seeded_gradebook_matches_nbgraders_own(tmp_path):
         return rows, stamp
 
     assert schema(ours) == schema(theirs)
+
+
+def test_a_judge_failure_is_that_notebooks_error_not_the_batchs(tmp_path, monkeypatch):
+    """A bug in judging one notebook (simulated) gives that row `error` with a detail;
+    the batch completes and the other student is graded."""
+    from nncourse import grade as grading
+
+    subs = tmp_path / "subs"
+    put(subs, "good", f"{A}.ipynb", solved())
+    put(subs, "unlucky", f"{A}.ipynb", solved())
+    real = grading.judge_executed
+
+    def flaky_judge(context, result, path):
+        if result.student == "unlucky":
+            raise RuntimeError("simulated grader bug")
+        return real(context, result, path)
+
+    monkeypatch.setattr(grading, "judge_executed", flaky_judge)
+    opts = grading.GradeOptions(A, tmp_path / "run", timeout=120, progress=False)
+    result = grading.grade(harness.COURSE, subs, opts)
+    rows_by = {r["student_id"]: r for r in result.grade_rows}
+    assert rows_by["good"]["status"] == "ok" and float(rows_by["good"]["score"]) > 0
+    assert rows_by["unlucky"]["status"] == "error"
+    assert (
+        "could not judge this notebook: RuntimeError: simulated grader bug"
+        in (rows_by["unlucky"]["detail"])
+    )
+    assert float(rows_by["unlucky"]["score"]) == 0

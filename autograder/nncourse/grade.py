@@ -349,7 +349,13 @@ class Batch:
         """Judge the probes of a finished job's executed notebook into its verdicts."""
         path = self.out / "executed" / result.student / self.assignment
         path = path / f"{result.notebook}.ipynb"
-        verdicts = judge_executed(self._context(result.notebook), result, path)
+        try:
+            verdicts = judge_executed(self._context(result.notebook), result, path)
+        except Exception as err:  # noqa: BLE001 - a grader bug: this notebook, not the batch
+            why = f"the grader could not judge this notebook: {type(err).__name__}: {err}"
+            print(f"warning: {result.student}/{result.notebook}: {why}"[:300], file=sys.stderr)
+            verdicts = {}
+            result.status, result.detail = "error", why[:300]
         fingerprint = self.fingerprints.get((result.student, result.notebook), "")
         save_verdicts(path.with_suffix(".verdicts.json"), verdicts, fingerprint)
 
