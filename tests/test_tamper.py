@@ -387,8 +387,8 @@ def test_every_catalog_mutant_and_solution_scan_clean(assignment, catalog):
 
 def test_sample_class_solutions_scan_clean_but_for_its_tamper_student():
     """kim patches numpy (tests/sample_class.py, PATCH_NUMPY). The solution cells of every
-    other sample-class notebook scan clean, the hanging and the memory-hungry ones too. (gus's file is not
-    JSON: collect reports it. Test cells are compared with the release by
+    other sample-class notebook scan clean, the hanging and the memory-hungry ones too.
+    (gus's file is not JSON: collect reports it. Test cells are compared with the release by
     test_edited_and_deleted_test_cells_are_found, and the sample class is kept in step with
     the release by test_sample_class_is_current.)"""
     contexts, flagged, scanned = {}, {}, 0

@@ -3,8 +3,9 @@
 ``Run(...).main()`` is one execution, in this order:
 
 1. sweep what killed graders left behind (once per process: ``processes.sweep``);
-2. a confinement (``limits.confine``: cgroup v1, v2 or none) and a scratch folder
-   (``mounts.Scratch``: the IPC folder, connection file and kernel log, on a tmpfs);
+2. a confinement (``limits.confine``: cgroup v1, v2 or none), a scratch folder
+   (``mounts.Scratch``: the IPC folder and connection file, on a tmpfs) and a pipe for
+   the kernel's own stdout and stderr, of which only the tail is kept (``mounts.LogTail``);
 3. the kernel, through a kernel spec of our own (``kernel_spec``, whatever kernels the
    host has): ``LAUNCHER``, a bare interpreter (-I -S: 20-50 ms) that joins the cgroup,
    sets the rlimits and execs bubblewrap (``mounts.bwrap_command``) or the kernel, so
@@ -129,7 +130,7 @@ class Run:
         if self.confinement.uid is not None:
             self._note_unreadable()
         failure = exit_code = None
-        self.log = LogTail()
+        self.log = mounts.LogTail()
         with mounts.Scratch(self.limits.disk_mb) as scratch:
             self.notes += scratch.notes
             timer = threading.Timer(self.limits.timeout, self._deadline)
@@ -453,41 +454,3 @@ def _spec_manager(spec):
             return spec
 
     return OneKernelSpec()
-
-
-class LogTail:
-    """The kernel's stdout and stderr (its own messages, a crash's traceback), drained
-    from a pipe by a thread that keeps only the last ``keep`` bytes. Not a file: a log
-    that refuses writes (a full disk or tmpfs, RLIMIT_FSIZE) ends the thread in which
-    ipykernel copies fd 1 and 2 to it, and from then on the notebook hangs on a full
-    pipe at its next ``print``."""
-
-    def __init__(self, keep: int = 4096):
-        self.keep = keep
-        self._read, self._write = os.pipe()
-        self._tail = b""
-        self._thread = threading.Thread(target=self._drain, name="nncourse-log", daemon=True)
-        self._thread.start()
-
-    def outputs(self) -> dict[str, int]:
-        """``stdout``/``stderr`` for ``start_kernel``."""
-        return {"stdout": self._write, "stderr": self._write}
-
-    def close_writer(self) -> None:
-        if self._write is not None:
-            os.close(self._write)
-            self._write = None
-
-    def _drain(self) -> None:
-        with open(self._read, "rb", buffering=0) as pipe:
-            while chunk := pipe.read(65536):
-                self._tail = (self._tail + chunk)[-self.keep :]
-
-    def last_line(self, patience: float = 2.0, limit: int = 200) -> str:
-        """The last line written (usually the exception that stopped the kernel), once
-        every writer is gone (or after ``patience`` seconds)."""
-        self.close_writer()
-        self._thread.join(patience)
-        lines = [ln.strip() for ln in self._tail.decode("utf-8", "replace").splitlines()]
-        lines = [ln for ln in lines if ln]
-        return lines[-1][:limit] if lines else ""

@@ -77,7 +77,7 @@ class Limits:
     max_procs: processes plus threads at once (cgroup pids, or RLIMIT_NPROC of the
                kernel's own uid); an idle kernel uses ~12.
     disk_mb:   what the notebook may write: size of each writable tmpfs (/tmp, /dev/shm,
-               new files in workdir, the scratch folder of sockets and log), and the
+               new files in workdir, the scratch folder of sockets), and the
                largest file anywhere (RLIMIT_FSIZE).
     output_mb: outputs (text, images, widget messages and their binary buffers) the
                notebook may send back, in all and in any one message; past it the kernel

@@ -46,7 +46,7 @@ pid>-*`` of the host's temporary folder, bound read-write into the sandbox. As r
 is a tmpfs of ``disk_mb`` (mode 0700), unmounted at the end, so a notebook that writes
 into its sockets folder cannot fill the host's disk; elsewhere it is a plain folder,
 where RLIMIT_FSIZE caps each file but not their number, and ``Scratch.notes`` says so.
-The kernel's stdout and stderr are not written to disk at all (``kernel.LogTail``).
+The kernel's stdout and stderr are not written to disk at all (``LogTail``).
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -346,6 +347,44 @@ class Scratch:
 
     def __exit__(self, *exc) -> None:
         remove_scratch(self.path)
+
+
+class LogTail:
+    """The kernel's stdout and stderr (its own messages, a crash's traceback), drained
+    from a pipe by a thread that keeps only the last ``keep`` bytes. Not a file: a log
+    that refuses writes (a full disk or tmpfs, RLIMIT_FSIZE) ends the thread in which
+    ipykernel copies fd 1 and 2 to it, and from then on the notebook hangs on a full
+    pipe at its next ``print``."""
+
+    def __init__(self, keep: int = 4096):
+        self.keep = keep
+        self._read, self._write = os.pipe()
+        self._tail = b""
+        self._thread = threading.Thread(target=self._drain, name="nncourse-log", daemon=True)
+        self._thread.start()
+
+    def outputs(self) -> dict[str, int]:
+        """``stdout``/``stderr`` for ``start_kernel``."""
+        return {"stdout": self._write, "stderr": self._write}
+
+    def close_writer(self) -> None:
+        if self._write is not None:
+            os.close(self._write)
+            self._write = None
+
+    def _drain(self) -> None:
+        with open(self._read, "rb", buffering=0) as pipe:
+            while chunk := pipe.read(65536):
+                self._tail = (self._tail + chunk)[-self.keep :]
+
+    def last_line(self, patience: float = 2.0, limit: int = 200) -> str:
+        """The last line written (usually the exception that stopped the kernel), once
+        every writer is gone (or after ``patience`` seconds)."""
+        self.close_writer()
+        self._thread.join(patience)
+        lines = [ln.strip() for ln in self._tail.decode("utf-8", "replace").splitlines()]
+        lines = [ln for ln in lines if ln]
+        return lines[-1][:limit] if lines else ""
 
 
 def scratch_folders(folder: Path | None = None) -> list[Path]:
