@@ -259,6 +259,87 @@ def deleted_test_cell():
     return nb
 
 
+def graded_test_cells(nb) -> list:
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata["nbgrader"].get("solution")]  # fmt: skip
+
+
+def solution_cell(nb, target: str):
+    grade_id = f"{target}_solution"
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def inflated_points(blank: bool):
+    """Every test cell claims 100 points."""
+    nb = notebook_with({}, blank=blank)
+    for cell in graded_test_cells(nb):
+        cell.metadata["nbgrader"]["points"] = 100
+    return nb
+
+
+def bonus_cell():
+    """A blank notebook with a test cell of its own, worth 50 points, that cannot fail."""
+    nb = notebook_with({}, blank=True)
+    cell = nbformat.v4.new_code_cell("pass")
+    cell.metadata["nbgrader"] = dict(
+        grade=True, solution=False, locked=True, grade_id="bonus", points=50, schema_version=3
+    )
+    nb.cells.append(cell)
+    return nb
+
+
+def copied_test_cell():
+    """An honest notebook with an emptied copy of its first test cell (Jupyter copies the
+    metadata) placed at the top, before the real one."""
+    nb = notebook_with({})
+    fake = nbformat.from_dict(dict(graded_test_cells(nb)[0]))
+    fake.source, fake.id = "pass", "copy-of-the-test"
+    nb.cells.insert(0, fake)
+    return nb
+
+
+def copied_solution_cell():
+    """An honest notebook whose sgd cell was copied: a wrong first try above, the right
+    one below it. Run All defines the second one last, and so does grading."""
+    nb = notebook_with({})
+    cell = solution_cell(nb, "sgd")
+    first = nbformat.from_dict(dict(cell))
+    first.source, first.id = "def sgd(w, dw, config=None):\n    return w, config\n", "first-try"
+    nb.cells.insert(nb.cells.index(cell), first)
+    return nb
+
+
+def relabelled_solution():
+    """A blank notebook whose sgd solution cell says it is a test cell worth 1000 points."""
+    nb = notebook_with({}, blank=True)
+    solution_cell(nb, "sgd").metadata["nbgrader"].update(
+        grade=True, solution=False, locked=True, points=1000
+    )
+    return nb
+
+
+def markdown_tests():
+    """A blank notebook with every test cell turned into markdown: nothing to fail."""
+    nb = notebook_with({}, blank=True)
+    for cell in graded_test_cells(nb):
+        cell.cell_type = "markdown"
+        del cell["outputs"], cell["execution_count"]
+    return nb
+
+
+# Students who change nbgrader's cell metadata, by accident (a copied cell keeps it) or
+# to award themselves points: graded in the release's structure (nncourse.structure).
+RESTRUCTURED = {
+    "inflates_points": (lambda: inflated_points(blank=False), "full"),
+    "inflates_points_blank": (lambda: inflated_points(blank=True), "zero"),
+    "bonus_cell": (bonus_cell, "zero"),
+    "copies_a_test_cell": (copied_test_cell, "full"),
+    "copies_a_solution_cell": (copied_solution_cell, "full"),
+    "solution_relabelled_as_test": (relabelled_solution, "zero"),
+    "test_cells_as_markdown": (markdown_tests, "zero"),
+}
+
+
 def deeply_nested() -> bytes:
     nb = nbformat.writes(notebook_with({}))
     deep = "[" * 100_000 + "]" * 100_000
@@ -320,6 +401,8 @@ def scanned(tmp_path_factory):
     students["edits_test"] = edited_test_cell()
     students["deletes_test"] = deleted_test_cell()
     students["deeply_nested"] = deeply_nested()
+    for name, (make, _) in RESTRUCTURED.items():
+        students[name] = make()
     return grade_batch(tmp_path_factory.mktemp("scanned"), students, "--timeout", "25")
 
 
@@ -417,6 +500,22 @@ def test_runaway_notebooks_keep_only_tests_that_ran(unscanned, student, status):
     assert points(unscanned, student, "adam") == 0
     before = points(unscanned, "honest") - points(unscanned, "honest", "adam")
     assert points(unscanned, student) - points(unscanned, student, "adam") == before
+
+
+@pytest.mark.parametrize("student", RESTRUCTURED)
+def test_cell_metadata_awards_no_points_and_a_copied_cell_costs_none(scanned, student):
+    row, honest = scanned["grades"][student], scanned["grades"]["honest"]
+    assert row["status"] == "ok", row
+    assert row["max_score"] == honest["max_score"]
+    assert set(scanned["tests"][student]) == set(scanned["tests"]["honest"])
+    want = score(scanned, "honest") if RESTRUCTURED[student][1] == "full" else 0
+    assert score(scanned, student) == want, row["detail"]
+    restored = {
+        "copies_a_test_cell": "'minibatches_visible' appears 2 times",
+        "copies_a_solution_cell": "'sgd_solution' appears 2 times",
+        "bonus_cell": "cell 'bonus': not in the assignment, left out",
+    }.get(student, "nbgrader role changed, restored from the assignment")
+    assert restored in row["detail"]
 
 
 def test_a_deeply_nested_file_is_invalid_and_stops_nobody(scanned):

@@ -58,10 +58,12 @@ def test_the_run_folder_never_uses_nbgraders_execute(run):
     config = (run / "nbgrader_config.py").read_text()
     assert "c.Autograde.autograde_preprocessors = autograde_preprocessors()" in config
     assert "c.ApplyExecution.grade_missing = True" in config
-    from nncourse.grade import autograde_preprocessors
+    from nncourse.grade import autograde_preprocessors, sanitize_preprocessors
 
     names = [p.__name__ for p in autograde_preprocessors()]
     assert "Execute" not in names and names[0] == "ApplyExecution"
+    assert "c.Autograde.sanitize_preprocessors = sanitize_preprocessors()" in config
+    assert sanitize_preprocessors()[0].__name__ == "RestoreStructure"
 
 
 def test_autograde_of_a_graded_notebook_applies_its_verdicts(run):
@@ -97,5 +99,34 @@ def test_a_changed_submission_is_graded_sealed_and_a_trick_earns_nothing(run):
     assert score(run) == 0
 
     put_submitted(run, submission())  # and back: full marks again
+    autograde(run)
+    assert score(run) == full
+
+
+def test_formgrader_grades_a_notebook_with_a_copied_cell_in_the_releases_structure(run):
+    """Stock nbgrader fails a notebook with two cells of one grade id (Jupyter copies a
+    cell with its metadata); here a wrong first try, copied, above the right one grades
+    as Run All would define it, and a copied test cell costs nothing."""
+    full = score(run)
+    nb = nbformat.from_dict(submission())
+    cells = nb.cells
+    solution = next(c for c in cells if c.metadata.get("nbgrader", {}).get("solution")
+                    and c.cell_type == "code")  # fmt: skip
+    name = solution.metadata["nbgrader"]["grade_id"].removesuffix("_solution")
+    first = nbformat.from_dict(dict(solution))
+    first.source, first.id = f"def {name}(*args, **kwargs):\n    return 0.0\n", "first-try"
+    test = next(c for c in cells if c.metadata.get("nbgrader", {}).get("grade")
+                and not c.metadata["nbgrader"].get("solution"))  # fmt: skip
+    copy = nbformat.from_dict(dict(test))
+    copy.source, copy.id = "pass", "copied-test"
+    cells.insert(cells.index(solution), first)
+    cells.insert(0, copy)
+    put_submitted(run, nb)
+    proc = autograde(run)
+    assert proc.returncode == 0, proc.stderr
+    assert "appears 2 times" in proc.stderr and "now, sealed: ok" in proc.stderr
+    assert score(run) == full
+
+    put_submitted(run, submission())
     autograde(run)
     assert score(run) == full

@@ -5,7 +5,9 @@ honest side is every bug and alternative of the mutation catalogs, every solutio
 bundled sample class, which must scan clean.
 """
 
+import io
 import textwrap
+import tokenize
 
 import nbformat
 import pytest
@@ -259,6 +261,27 @@ def test_edited_and_deleted_test_cells_are_found(notebooks):
     edited = tests[0].metadata["nbgrader"]["grade_id"]
     deleted = tests[1].metadata["nbgrader"]["grade_id"]
     assert found == {(edited, "this test cell was edited"), (deleted, "this test cell was deleted")}
+
+
+def test_a_test_cell_reformatted_or_commented_is_not_edited(notebooks):
+    """Layout and comments are not what a test does: a release reformatted after students
+    downloaded it, or a student's note in a test cell, flags nobody. A changed number is."""
+    nb = submission(notebooks)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+    original = cell.source
+    cell.source = "# my note: run this after sgd\n" + original.replace(", ", ",   ") + "\n\n"
+    assert scan(nb, notebooks[2]) == []
+    numbers = [t for t in tokenize.generate_tokens(io.StringIO(original).readline)
+               if t.type == tokenize.NUMBER]  # fmt: skip
+    assert numbers, "the first test cell has a number to change"
+    (row, col), (_, end) = numbers[0].start, numbers[0].end
+    lines = original.splitlines(keepends=True)
+    lines[row - 1] = lines[row - 1][:col] + "(1 + " + numbers[0].string + ")" + lines[row - 1][end:]
+    cell.source = "".join(lines)
+    grade_id = cell.metadata["nbgrader"]["grade_id"]
+    assert [(f.cell, f.what) for f in scan(nb, notebooks[2])] == [
+        (grade_id, "this test cell was edited")
+    ]
 
 
 HONEST = {

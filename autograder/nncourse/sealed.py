@@ -27,6 +27,7 @@ from .execution import Job, JobResult, not_run_output, run_job, worker_notebook
 from .files import atomic_write
 from .judge import Plan, PlanError, Verdict
 from .sandbox import Limits
+from .structure import restore_structure
 
 
 def solutions_hash(nb) -> str:
@@ -179,7 +180,10 @@ class ApplyExecution(Preprocessor):
         instructor's test cells, hidden tests included, put back into it)."""
         run_dir = Path(self.executed_root).parent
         path = run_dir / "submitted" / info["student"] / info["assignment"]
-        return nbformat.read(path / f"{info['notebook']}.ipynb", as_version=4)
+        nb = nbformat.read(path / f"{info['notebook']}.ipynb", as_version=4)
+        release = run_dir / "release" / info["assignment"] / f"{info['notebook']}.ipynb"
+        restore_structure(nb, nbformat.read(release, as_version=4))  # as the batch does
+        return nb
 
     def _grade_now(self, nb, info, path: Path) -> tuple[dict, str]:
         run_dir = Path(self.executed_root).parent

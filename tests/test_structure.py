@@ -1,0 +1,96 @@
+"""restore_structure: a submission's nbgrader cells put back in the release's structure."""
+
+import copy
+
+import nbformat
+
+from nncourse.structure import restore_structure
+from tests import harness
+
+A = "02_minibatch_sgd"
+
+
+def release():
+    return harness.read("assignments", A)
+
+
+def graded(nb, kind):
+    """The first cell of ``kind`` ("test" or "solution") and its index."""
+    for i, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade" if kind == "test" else "solution"):
+            if kind == "solution" or not meta.get("solution"):
+                return i, cell
+    raise AssertionError(kind)
+
+
+def grade_ids(nb) -> list[str]:
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+
+
+def test_a_faithful_submission_is_left_alone():
+    nb, ref = release(), release()
+    assert restore_structure(nb, ref) == []
+    assert nb == ref
+
+
+def test_a_copied_test_cell_keeps_the_faithful_copy_wherever_it_is():
+    nb, ref = release(), release()
+    i, cell = graded(nb, "test")
+    fake = copy.deepcopy(cell)
+    fake.source, fake.id = "pass", "copy-1"
+    nb.cells.insert(0, fake)  # before the real one: the scan sees only the kept cell
+    notes = restore_structure(nb, ref)
+    assert grade_ids(nb) == grade_ids(ref)
+    assert nb.cells[i].source == cell.source
+    assert "appears 2 times" in notes[0] and "matches the assignment" in notes[0]
+
+
+def test_copies_of_a_solution_cell_run_as_one_cell_in_order():
+    nb, ref = release(), release()
+    i, cell = graded(nb, "solution")
+    later = copy.deepcopy(cell)
+    later.source, later.id = "def minibatches(*a):\n    return 'second'", "copy-2"
+    nb.cells.insert(i + 3, later)
+    cell.source = "def minibatches(*a):\n    return 'first'"
+    notes = restore_structure(nb, ref)
+    assert grade_ids(nb) == grade_ids(ref)
+    assert nb.cells[i].source.index("'first'") < nb.cells[i].source.index("'second'")
+    assert "every copy's code, in order" in notes[0]
+
+
+def test_roles_and_points_come_from_the_release():
+    nb, ref = release(), release()
+    i, cell = graded(nb, "test")
+    cell.metadata["nbgrader"]["points"] = 1000
+    _, solution = graded(nb, "solution")
+    solution.metadata["nbgrader"].update(grade=True, solution=False, locked=True, points=50)
+    notes = restore_structure(nb, ref)
+    assert nb == ref
+    ids = sorted([cell.metadata.nbgrader.grade_id, solution.metadata.nbgrader.grade_id])
+    (note,) = notes
+    assert note.endswith(": nbgrader role changed, restored from the assignment")
+    assert all(repr(g) in note for g in ids)
+
+
+def test_a_test_cell_turned_markdown_is_code_again():
+    nb, ref = release(), release()
+    i, cell = graded(nb, "test")
+    nb.cells[i] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
+    nb.cells[i].id = cell.id
+    restore_structure(nb, ref)
+    assert nb.cells[i].cell_type == "code" and nb.cells[i].outputs == []
+    assert nb == ref
+
+
+def test_an_unknown_graded_cell_is_left_out():
+    nb, ref = release(), release()
+    bonus = nbformat.v4.new_code_cell("pass")
+    bonus.metadata["nbgrader"] = dict(
+        grade=True, solution=False, locked=True, grade_id="bonus", points=50, schema_version=3
+    )
+    nb.cells.append(bonus)
+    notes = restore_structure(nb, ref)
+    assert nb == ref
+    assert notes == ["cell 'bonus': not in the assignment, left out"]
+    nbformat.validate(nb)
