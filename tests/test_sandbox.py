@@ -491,6 +491,21 @@ def test_output_flood_is_cut_off(bwrap, workdir):
     assert errors(result.nb.cells[1]) == [S.STOPPED_ENAME]
 
 
+def test_one_message_over_the_cap_is_the_output_cap_not_a_grader_error(bwrap, workdir):
+    """Printed faster than ipykernel flushes, the stream comes in messages near or over
+    the cap, which zmq refuses (MAXMSGSIZE) and drops the connection. Once, in the
+    adversarial batch under load, the frames that did arrive reached nbclient misaligned
+    and failed as "Invalid Signature" before the watch had classified the disconnect,
+    and the detail blamed the grader. The run now waits for the watch when execution
+    fails; this checks the classification of a plain 64 MB flood (the misaligned case
+    depends on timing and was not reproduced alone)."""
+    flood = "while True:\n    print('x' * 10**6)"
+    result = run(workdir, "print('a')", flood, "print('after')", output_mb=64)
+    assert result.status == "error", result.detail
+    assert "sent more than 64 MB of output" in result.detail, result.detail
+    assert "Signature" not in result.detail
+
+
 def test_comm_buffers_count_against_the_output_cap(bwrap, workdir):
     """Widget messages carry binary buffers outside ``content``: a loop sending 1 MB ones
     is cut off at output_mb, and they do not pile up in the grader's memory (nbclient

@@ -247,6 +247,11 @@ class Run:
             self.cell = None
             self.completed = True
         finally:
+            if not self.completed and not watch.done():
+                # a message over MAXMSGSIZE is dropped part-way: what reaches nbclient
+                # then fails as "Invalid Signature" at the same moment as the disconnect
+                # the watch sees; let it classify that as the output cap it is
+                await asyncio.wait([watch], timeout=1.0)
             watch.cancel()
             kc.stop_channels()
             context.destroy(linger=0)
