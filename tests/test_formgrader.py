@@ -115,8 +115,7 @@ def test_formgrader_grades_a_notebook_with_a_copied_cell_in_the_releases_structu
     name = solution.metadata["nbgrader"]["grade_id"].removesuffix("_solution")
     first = nbformat.from_dict(dict(solution))
     first.source, first.id = f"def {name}(*args, **kwargs):\n    return 0.0\n", "first-try"
-    test = next(c for c in cells if c.metadata.get("nbgrader", {}).get("grade")
-                and not c.metadata["nbgrader"].get("solution"))  # fmt: skip
+    test = harness.test_cells(nb)[0]
     copy = nbformat.from_dict(dict(test))
     copy.source, copy.id = "pass", "copied-test"
     cells.insert(cells.index(solution), first)

@@ -36,11 +36,7 @@ from .edition import nnkit_source
 from .files import atomic_write
 from .judge import NOT_RUN_ENAME as NOT_RUN
 from .sandbox import Limits, execute
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
+from .structure import nbgrader_meta
 
 BOOTSTRAP = (
     "from nnkit.checks.sealed import install as _nncourse_install\n"
@@ -58,19 +54,21 @@ def worker_notebook(student_nb, source_nb, release_nb):
     """The notebook to execute: the sealed runner, the instructor's read-only cells, the
     student's solutions, and a probe for each test cell."""
     student = {
-        _meta(c).get("grade_id"): c.source
+        nbgrader_meta(c).get("grade_id"): c.source
         for c in student_nb.cells
-        if c.cell_type == "code" and _meta(c).get("solution")
+        if c.cell_type == "code" and nbgrader_meta(c).get("solution")
     }
     stubs = {
-        _meta(c).get("grade_id"): c.source for c in release_nb.cells if _meta(c).get("solution")
+        nbgrader_meta(c).get("grade_id"): c.source
+        for c in release_nb.cells
+        if nbgrader_meta(c).get("solution")
     }
     nb = nbformat.v4.new_notebook(metadata=source_nb.metadata)
     nb.cells.append(
         nbformat.v4.new_code_cell(BOOTSTRAP, metadata={"nbgrader": {"grade_id": BOOTSTRAP_ID}})
     )
     for cell in source_nb.cells:
-        meta = _meta(cell)
+        meta = nbgrader_meta(cell)
         if cell.cell_type != "code" or not meta:
             continue
         grade_id = meta.get("grade_id")

@@ -35,6 +35,8 @@ from nnkit.checks.judging import BadCase, Failure, judge, read_outcome, referenc
 from nnkit.checks.sealed import MIME
 from nnkit.checks.wire import WireError
 
+from .structure import nbgrader_meta
+
 PASSED_TEXT = "passed"
 NOT_RUN_ENAME = "NotGraded"  # a test cell that did not run (timeout, crash, tampered...)
 
@@ -64,18 +66,14 @@ class Verdict:
         ]
 
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def test_cells(nb) -> list:
     """The autograded test cells of a notebook, in order."""
     return [
         c
         for c in nb["cells"]
         if c["cell_type"] == "code"
-        and _nbgrader(c).get("grade")
-        and not _nbgrader(c).get("solution")
+        and nbgrader_meta(c).get("grade")
+        and not nbgrader_meta(c).get("solution")
     ]
 
 
@@ -85,7 +83,7 @@ def graded_names(nb) -> set[str]:
 
     names = set()
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and _nbgrader(cell).get("solution"):
+        if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution"):
             for node in ast.parse(_source(cell)).body:
                 public = not node.name.startswith("_") if hasattr(node, "name") else False
                 if isinstance(node, ast.FunctionDef | ast.ClassDef) and public:
@@ -134,7 +132,7 @@ class Plan:
         graded = graded_names(source_nb)
         cells = {}
         for cell in test_cells(source_nb):
-            grade_id = _nbgrader(cell)["grade_id"]
+            grade_id = nbgrader_meta(cell)["grade_id"]
             cases = collect_cases(_source(cell), graded, grade_id)
             programs = [program(case) for case in cases]
             references = []
@@ -184,8 +182,8 @@ def probe_messages(executed_nb) -> dict:
     change), and a message must name the same cell."""
     found = {}
     for cell in executed_nb.get("cells", []):
-        grade_id = _nbgrader(cell).get("grade_id")
-        if not _nbgrader(cell).get("grade") or grade_id in found:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if not nbgrader_meta(cell).get("grade") or grade_id in found:
             continue
         for output in cell.get("outputs", []):
             data = output.get("data") if isinstance(output, dict) else None

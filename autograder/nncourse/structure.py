@@ -31,16 +31,19 @@ from traitlets import Bool, Unicode
 ROLE = ("grade", "solution", "locked", "points", "schema_version")
 
 
-def _meta(cell) -> dict:
+def nbgrader_meta(cell) -> dict:
+    """A cell's nbgrader metadata ({} for a cell nbgrader does not know)."""
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def restore_structure(nb, release) -> list[str]:
     """Put ``nb``'s nbgrader cells (in place) in ``release``'s structure; return notes."""
-    wanted = {_meta(c)["grade_id"]: c for c in release.cells if _meta(c).get("grade_id")}
+    wanted = {
+        nbgrader_meta(c)["grade_id"]: c for c in release.cells if nbgrader_meta(c).get("grade_id")
+    }
     unknown, changed, notes, seen, cells = [], [], [], {}, []
     for cell in nb.cells:
-        grade_id = _meta(cell).get("grade_id")
+        grade_id = nbgrader_meta(cell).get("grade_id")
         if grade_id and grade_id not in wanted:
             del cell.metadata["nbgrader"]
             unknown.append(grade_id)
@@ -55,13 +58,15 @@ def restore_structure(nb, release) -> list[str]:
         if original.cell_type != place.cell_type or _role(place) != _role(original):
             changed.append(grade_id)
         if len(copies) > 1:
-            notes.append(_copies_note(grade_id, len(copies), _meta(original).get("solution")))
+            notes.append(
+                _copies_note(grade_id, len(copies), nbgrader_meta(original).get("solution"))
+            )
         others = {id(c) for c in copies if c is not place}
         cells = [kept if c is place else c for c in cells if id(c) not in others]
         kept.cell_type = original.cell_type
-        kept.metadata["nbgrader"] = {**_meta(kept), **dict(_role(original))}
+        kept.metadata["nbgrader"] = {**nbgrader_meta(kept), **dict(_role(original))}
         for key in ROLE:
-            if key not in _meta(original):
+            if key not in nbgrader_meta(original):
                 kept.metadata["nbgrader"].pop(key, None)
         if original.cell_type == "code":
             kept.setdefault("outputs", [])
@@ -84,7 +89,7 @@ def _cells(grade_ids: list[str]) -> str:
 
 
 def _role(cell) -> tuple:
-    meta = _meta(cell)
+    meta = nbgrader_meta(cell)
     return tuple((k, meta[k]) for k in ROLE if k in meta)
 
 
@@ -93,12 +98,13 @@ def _one_of(copies: list, original) -> tuple:
     that stands there for all ``copies`` of ``original``'s grade_id."""
     if len(copies) == 1:
         return copies[0], copies[0]
-    if _meta(original).get("solution") and not _meta(original).get("locked"):
+    if nbgrader_meta(original).get("solution") and not nbgrader_meta(original).get("locked"):
         merged = copy.deepcopy(copies[0])
         merged.source = "\n\n".join(c.source for c in copies if c.source.strip())
         return copies[0], merged
     faithful = [c for c in copies if c.source.strip() == original.source.strip()]
-    return (faithful or copies)[0], (faithful or copies)[0]
+    kept = (faithful or copies)[0]
+    return kept, kept
 
 
 def _copies_note(grade_id: str, n: int, solution: bool) -> str:

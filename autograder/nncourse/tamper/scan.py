@@ -3,13 +3,10 @@
 import ast
 from dataclasses import dataclass
 
+from ..structure import nbgrader_meta
 from .reading import Finding, Unreadable, automagic, dropped_lines, parse_cell
 from .rules import UNREADABLE
 from .scanner import Scanner, free_test_names, import_bindings
-
-
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def _bound_names(tree: ast.AST) -> set[str]:
@@ -32,7 +29,7 @@ def _instructor_trees(nb, *, read_only: bool = False, tests: bool = False) -> li
     left out: they are the instructor's, and the grader runs them as they are)."""
     trees = []
     for cell in nb.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if cell.cell_type != "code":
             continue
         if (read_only and meta.get("locked") and not meta.get("grade")) or (
@@ -52,7 +49,7 @@ class Context:
     provided: frozenset  # names bound by the read-only cells (np, check_array, ...)
     test_only: frozenset  # names bound only by the test cells (ref, run_case, ...)
     modules: frozenset  # names that hold modules in the read-only cells (np, plt, ...)
-    released_tests: dict  # grade_id -> source of the test cell as released
+    released_tests: dict  # grade_id -> what the test cell does as released (``_code_of``)
     imported: dict  # name -> what the read-only cells import as it ("numpy", "math.sqrt")
 
     @classmethod
@@ -69,11 +66,11 @@ class Context:
         for tree in _instructor_trees(source_nb, tests=True):
             test_bound |= _bound_names(tree)
         released = {
-            _nbgrader(c)["grade_id"]: c.source
+            nbgrader_meta(c)["grade_id"]: _code_of(c.source)
             for c in release_nb.cells
             if c.cell_type == "code"
-            and _nbgrader(c).get("grade")
-            and not _nbgrader(c).get("solution")
+            and nbgrader_meta(c).get("grade")
+            and not nbgrader_meta(c).get("solution")
         }
         return cls(
             frozenset(provided),
@@ -88,7 +85,7 @@ def scan(student_nb, context: Context) -> list[Finding]:
     """Every finding in a student's notebook (an empty list means: grade it)."""
     findings, readable = [], []
     for cell in student_nb.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if cell.cell_type != "code" or not meta.get("solution"):
             continue
         grade_id = meta.get("grade_id", "")
@@ -124,14 +121,14 @@ def _scan_cell(grade_id: str, tree: ast.Module, source: str, context: Context, o
 def _scan_test_cells(student_nb, context: Context) -> list[Finding]:
     seen = {}
     for cell in student_nb.cells:
-        meta = _nbgrader(cell)
+        meta = nbgrader_meta(cell)
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             seen[meta.get("grade_id", "")] = cell.source
     findings = []
-    for grade_id, source in context.released_tests.items():
+    for grade_id, code in context.released_tests.items():
         if grade_id not in seen:
             findings.append(Finding(grade_id, 0, "this test cell was deleted"))
-        elif _code_of(seen[grade_id]) != _code_of(source):
+        elif _code_of(seen[grade_id]) != code:
             findings.append(Finding(grade_id, 0, "this test cell was edited"))
     return findings
 
