@@ -18,6 +18,7 @@ rules").
 """
 
 import html
+import json
 import os
 import re
 import sqlite3
@@ -185,6 +186,33 @@ RUNAWAY = {
     },
     "fork_bomb": {"adam": "import os\nwhile True:\n    os.fork()\n"},
 }
+PROCESS_SNOOP = """
+import json, os
+
+
+def minibatches(*args, **kwargs):
+    seen = dict(grader=False, leaks=[], pids=0)
+    for pid in (p for p in os.listdir('/proc') if p.isdigit()):
+        seen['pids'] += 1
+        try:
+            with open(f'/proc/{pid}/cmdline', 'rb') as f:
+                command = f.read().replace(b'\\0', b' ').decode('utf-8', 'replace')
+        except OSError:
+            command = ''
+        seen['grader'] |= 'nncourse grade' in command  # bwrap's own argv names paths only
+        try:
+            fds = os.listdir(f'/proc/{pid}/fd')
+        except OSError:
+            fds = []
+        for fd in fds:
+            try:
+                target = os.readlink(f'/proc/{pid}/fd/{fd}')
+            except OSError:
+                continue
+            if any(m in target for m in ('gradebook', 'solutions', 'submitted', 'source')):
+                seen['leaks'].append(target[-50:])
+    raise ValueError('SEEN ' + json.dumps(seen))
+"""
 SNEAKY = {
     # A correct sgd only if the sandbox lets the student read the instructor's solutions.
     "reads_solutions": {
@@ -197,6 +225,10 @@ SNEAKY = {
         "    config.setdefault('learning_rate', 1e-2)\n"
         "    return w - config['learning_rate'] * dw, config\n"
     },
+    # Looks through every process it can see for the grader and for open files of the run
+    # (gradebook, solutions, other students' notebooks), and sends what it found out
+    # through its own exception's message, which reaches the feedback.
+    "reads_other_processes": {"minibatches": PROCESS_SNOOP},
     # Tries to corrupt the run's gradebook (its path is the run folder's, given below).
     "writes_gradebook": {"sgd": "GRADEBOOK_ATTACK\n" + SGD},
     # Leaves a detached process behind.
@@ -259,11 +291,6 @@ def deleted_test_cell():
     return nb
 
 
-def graded_test_cells(nb) -> list:
-    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-            and not c.metadata["nbgrader"].get("solution")]  # fmt: skip
-
-
 def solution_cell(nb, target: str):
     grade_id = f"{target}_solution"
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
@@ -272,7 +299,7 @@ def solution_cell(nb, target: str):
 def inflated_points(blank: bool):
     """Every test cell claims 100 points."""
     nb = notebook_with({}, blank=blank)
-    for cell in graded_test_cells(nb):
+    for cell in harness.test_cells(nb):
         cell.metadata["nbgrader"]["points"] = 100
     return nb
 
@@ -292,7 +319,7 @@ def copied_test_cell():
     """An honest notebook with an emptied copy of its first test cell (Jupyter copies the
     metadata) placed at the top, before the real one."""
     nb = notebook_with({})
-    fake = nbformat.from_dict(dict(graded_test_cells(nb)[0]))
+    fake = nbformat.from_dict(dict(harness.test_cells(nb)[0]))
     fake.source, fake.id = "pass", "copy-of-the-test"
     nb.cells.insert(0, fake)
     return nb
@@ -321,7 +348,7 @@ def relabelled_solution():
 def markdown_tests():
     """A blank notebook with every test cell turned into markdown: nothing to fail."""
     nb = notebook_with({}, blank=True)
-    for cell in graded_test_cells(nb):
+    for cell in harness.test_cells(nb):
         cell.cell_type = "markdown"
         del cell["outputs"], cell["execution_count"]
     return nb
@@ -523,6 +550,18 @@ def test_a_deeply_nested_file_is_invalid_and_stops_nobody(scanned):
     row = scanned["grades"]["deeply_nested"]
     assert row["status"] == "invalid" and row["detail"], row
     assert score(scanned, "deeply_nested") == 0
+
+
+def test_the_kernel_sees_no_grader_process_and_no_file_of_the_run(unscanned):
+    """The snooping student found only its own sandbox: no grader process, no open file
+    of the gradebook, solutions/ or other submissions; its other functions keep theirs."""
+    messages = harness.failure_messages(unscanned["out"], A, "reads_other_processes")
+    sent = [m for m in messages.values() if "SEEN " in m]
+    assert sent, messages  # its minibatches ran, and what it found reached the message
+    found, _ = json.JSONDecoder().raw_decode(sent[0].split("SEEN ", 1)[1])  # then "."
+    assert found["grader"] is False and found["leaks"] == [] and found["pids"] >= 1, found
+    minibatches = points(unscanned, "honest", "minibatches")
+    assert points(unscanned, "reads_other_processes") == points(unscanned, "honest") - minibatches
 
 
 def test_the_sandbox_hides_the_solutions(unscanned):
