@@ -149,7 +149,16 @@ def test_solution_notebook_executes(assignment, monkeypatch):
         monkeypatch.setenv(var, "1")
     path = harness.notebook_path("solutions", assignment)
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(path.parent)}}).execute()
+    # outputs are awaited as long as the cell may run: nbclient's default 4 s would drop
+    # the outputs (an error among them) of a kernel starved of CPU without saying so
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        iopub_timeout=120,
+        raise_on_iopub_timeout=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
 

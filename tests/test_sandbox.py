@@ -29,6 +29,7 @@ import pytest
 from nncourse import sandbox as S
 from nncourse.sandbox import cgroups as cgroups_
 from nncourse.sandbox import kernel, limits, mounts
+from nnkit.checks.sealed import MIME
 from tests.browser.require import require_binary, unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -200,7 +201,9 @@ def test_sandbox_hides_the_host(bwrap, backend, tmp_path, workdir, monkeypatch):
     and ipykernel hands the running cell whatever reaches the kernel's fd 1 and 2 from
     any thread, so any stray message failed it; it now prints one tagged line, read
     from stdout only. The network check no longer depends on a timeout: the namespace
-    has no interface but lo, and the connection fails, whatever the error."""
+    has no interface but lo, and the connection fails, whatever the error. A load-made
+    cause that fits was found later, and fixed where grading could lose results too:
+    see test_outputs_that_arrive_late_are_kept."""
     token = uuid.uuid4().hex[:8]
     other = tmp_path / "bob"
     other.mkdir()
@@ -261,6 +264,45 @@ print("PROBE", json.dumps(dict(
         for p in leaked:
             p.unlink()
     assert not leaked
+
+
+def test_outputs_that_arrive_late_are_kept(bwrap, workdir):
+    """A kernel starved of CPU (a loaded grading machine) sends a cell's outputs seconds
+    after its reply. Here its output thread is held for 6 s, past ipykernel's flush
+    timeout (shortened) and nbclient's 4 s wait for outputs: nbclient alone dropped the
+    sealed results of that cell and the next cell's output, and reported "ok".
+
+    This is also a cause that fits the one failure of test_sandbox_hides_the_host: with
+    its output thread held past the flush timeout, ipykernel sends a cell's stdout after
+    the cell's idle status (nbclient then drops it) or writes "IOStream.flush timed out"
+    to the cell's stderr, and the old test parsed stdout and stderr together."""
+    stall = f"""
+import sys, time
+from IPython.display import publish_display_data
+sys.stdout.flush_timeout = sys.stderr.flush_timeout = 0.2
+get_ipython().kernel.iopub_thread.schedule(lambda: time.sleep(6))
+publish_display_data({{{MIME!r}: {{"cell": "late", "cases": []}}}})
+"""
+    result = run(workdir, stall, "print('next cell')")
+    assert result.status == "ok", result.detail
+    first, second = result.nb.cells
+    assert [o.data[MIME] for o in first.outputs if o.output_type == "display_data"] == [
+        {"cell": "late", "cases": []}
+    ]
+    assert stdout(second) == "next cell\n"
+
+
+def test_outputs_that_never_arrive_are_an_error_not_a_pass(bwrap, workdir):
+    """The same stall, past the notebook's deadline: the cell's results are missing, and
+    the execution says so instead of handing back a notebook without them."""
+    stall = """
+import sys, time
+sys.stdout.flush_timeout = sys.stderr.flush_timeout = 0.2
+get_ipython().kernel.iopub_thread.schedule(lambda: time.sleep(60))
+print("lost")
+"""
+    result = run(workdir, stall, "print('next cell')", timeout=15)
+    assert result.status == "timeout", result.detail  # nbclient alone: "ok", outputs lost
 
 
 def test_none_backend_runs_the_kernel_as_a_uid_of_its_own(bwrap, workdir, monkeypatch):

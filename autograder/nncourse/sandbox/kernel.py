@@ -13,7 +13,10 @@
 4. every cell, with nbclient's ``NotebookClient`` (errors recorded as outputs, as
    nbgrader's autograde does), under a wall clock for the whole notebook (a timer that
    kills every process, never SIGINT) and an optional ``cell_timeout`` (an interrupt
-   message: the next cell still runs);
+   message: the next cell still runs). After a cell's reply, its outputs are awaited
+   until the deadline, not nbclient's 4 s: a kernel starved of CPU sends its outputs
+   seconds after its reply, and nbclient would drop them without an error (the sealed
+   results included). Past the deadline, that is an error, never a silent loss;
 5. kill everything, read the counters, free the confinement and the scratch folder, and
    describe what happened (``outcome.classify``).
 
@@ -305,6 +308,8 @@ class Run:
             on_cell_error=self._on_cell_error,
             record_timing=False,
             store_widget_state=False,
+            iopub_timeout=max(4, math.ceil(self.limits.timeout)),
+            raise_on_iopub_timeout=True,
         )
 
     def _on_cell_error(self, cell, cell_index, execute_reply):
