@@ -22,5 +22,11 @@ c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / '.gradebook' / 'gr
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# A hidden-test cell of the release keeps one line saying what it is for
+# ("# Hidden tests: run when your notebook is graded") instead of going blank.
+from nncourse.labels import generate_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = generate_preprocessors()
+
 # Deleted test cells come back from the gradebook instead of silently scoring zero.
 c.OverwriteCells.add_missing_cells = True

@@ -159,3 +159,33 @@ def test_bad_arguments(data, kwargs, message):
         Solver(LinearClassifier(4, 3), data, **kwargs)
     with pytest.raises(ValueError, match="X_val"):
         Solver(LinearClassifier(4, 3), {"X_train": 1, "y_train": 1, "y_val": 1})
+
+
+def test_on_epoch_is_called_after_each_epoch_with_its_accuracies(data):
+    seen = []
+
+    def on_epoch(solver, epoch):
+        seen.append((epoch, len(solver.val_acc_history), solver.t))
+
+    solver = run(data, 2, batch_size=30, num_epochs=3, on_epoch=on_epoch)
+    assert seen == [(1, 2, 3), (2, 3, 6), (3, 4, 9)]  # 90 rows / 30 = 3 steps per epoch
+    assert solver.on_epoch is on_epoch
+
+
+def test_a_callable_update_rule_is_used_and_checked(data):
+    calls = []
+
+    def my_sgd(w, dw, config=None):
+        calls.append(w.shape)
+        return w - config["learning_rate"] * dw, config
+
+    a = run(data, 4, update_rule=my_sgd, num_epochs=2, optim_config={"learning_rate": 0.05})
+    b = run(data, 4, update_rule="sgd", num_epochs=2, optim_config={"learning_rate": 0.05})
+    assert len(calls) == 2 * len(a.loss_history)  # W and b at every step
+    np.testing.assert_allclose(a.loss_history, b.loss_history, rtol=1e-12)
+
+    def unwritten(w, dw, config=None):
+        pass
+
+    with pytest.raises(ValueError, match="unwritten returned None"):
+        run(data, 4, update_rule=unwritten, num_epochs=1)

@@ -2,6 +2,8 @@
 
 Generation always happens in a scratch course folder, so a failed build never leaves
 assignments/ half-written, and ``--check`` shares every step with the real build.
+The release is nbgrader's, with one change set in the course config: a hidden-test cell
+keeps the line ``# Hidden tests: run when your notebook is graded`` (``nncourse.labels``).
 """
 
 import contextlib

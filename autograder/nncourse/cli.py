@@ -115,6 +115,34 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    from .release import release
+
+    course = course_from_arg(args.course)
+    result = release(course, args.ids, list(args.unlock or ()), Path(args.out))
+    size = result.wheel.stat().st_size / 1e3
+    print(f"released {', '.join(args.ids)} into {result.out}")
+    print(f"  wheel: {result.wheel.relative_to(result.out)} ({size:.0f} kB)")
+    print(f"  visible cases with stored expected values: {result.visible_cases}")
+    print(f"  unlocked: {', '.join(sorted(args.unlock or ())) or 'none'}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .check import check, check_table
+
+    course = course_from_arg(args.course)
+    result = check(
+        course,
+        Path(args.notebook),
+        args.assignment,
+        tuple(args.unlock or ()),
+        sandbox=False if args.no_sandbox else None,
+    )
+    print(check_table(result))
+    return 0
+
+
 def late_options(p: argparse.ArgumentParser, penalty_help: str) -> None:
     """--due and --penalty, shared by collect and grade (nncourse.late)."""
     p.add_argument("--due", metavar="ISO8601", help="due date, ISO 8601 (UTC without an offset)")
@@ -210,6 +238,31 @@ def parser() -> argparse.ArgumentParser:
         "--roster", metavar="CSV", help="CSV student_id,lms_id[,name]: names and LMS ids"
     )
     e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("release", help="the student bundle: notebooks and the nnkit wheel")
+    r.add_argument("ids", nargs="+", metavar="ID", help="assignments to release")
+    r.add_argument(
+        "--unlock",
+        action="append",
+        metavar="ID",
+        help="an assignment whose answers ship in nnkit (e.g. after its due date)",
+    )
+    r.add_argument("--out", required=True, metavar="DIR", help="bundle folder (new or empty)")
+    r.set_defaults(func=cmd_release)
+
+    k = sub.add_parser(
+        "check", help="grade one notebook as `grade` would and print a table per function"
+    )
+    k.add_argument("notebook", metavar="NOTEBOOK", help="the notebook to grade")
+    k.add_argument("--assignment", metavar="ID", help="its assignment (default: its file stem)")
+    k.add_argument(
+        "--unlock",
+        action="append",
+        metavar="ID",
+        help="an assignment whose nnkit answers student code may use (default: none)",
+    )
+    k.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap")
+    k.set_defaults(func=cmd_check)
     return p
 
 

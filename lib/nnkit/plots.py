@@ -218,6 +218,74 @@ def plot_decision_boundary(
     return ax
 
 
+def data_extent(X, padding: float = 0.25) -> tuple[float, float, float, float]:
+    """A square ``(x_min, x_max, y_min, y_max)`` around the points of X (N, 2): centred
+    on their bounding box, with sides as long as its longer side plus ``2 * padding``."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (N, 2) with N >= 1, got {X.shape}")
+    low, high = X.min(axis=0), X.max(axis=0)
+    cx, cy = (low + high) / 2
+    half = float(np.max(high - low)) / 2 + padding
+    return (cx - half, cx + half, cy - half, cy + half)
+
+
+def boundary_grid(model, extent, resolution: int = 100) -> tuple[np.ndarray, np.ndarray]:
+    """The model's class and confidence on a ``resolution x resolution`` grid.
+
+    The grid has ``x = linspace(x_min, x_max, resolution)`` along the columns and
+    ``y = linspace(y_min, y_max, resolution)`` along the rows (row 0 at y_min, as
+    ``imshow(origin="lower")`` draws it), for ``extent = (x_min, x_max, y_min, y_max)``.
+    ``model.loss(P)`` maps points P (R*R, 2) to scores (R*R, C). Returns labels (R, R)
+    int64, the argmax of the scores, and confidence (R, R), the largest softmax
+    probability, in [1 / C, 1].
+    """
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, numbers.Integral)
+        or not (2 <= resolution <= 1000)
+    ):
+        raise ValueError(f"resolution must be an integer from 2 to 1000, got {resolution!r}")
+    x_min, x_max, y_min, y_max = extent
+    xx, yy = np.meshgrid(
+        np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
+    )
+    P = np.column_stack([xx.ravel(), yy.ravel()])
+    scores = model.loss(P)
+    if scores is None:
+        raise ValueError("model.loss(X) returned None: it must return the scores (N, C)")
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2 or scores.shape[0] != len(P):
+        raise ValueError(
+            f"model.loss(X) must return scores of shape (N, C); for X {P.shape} it "
+            f"returned {scores.shape}"
+        )
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    probs /= probs.sum(axis=1, keepdims=True)
+    shape = (resolution, resolution)
+    return np.argmax(scores, axis=1).reshape(shape), probs.max(axis=1).reshape(shape)
+
+
+def region_rgba(
+    labels, confidence, num_classes: int, alpha: tuple[float, float] = (0.08, 0.6)
+) -> np.ndarray:
+    """An RGBA image (R, R, 4) of the decision regions: class c in the colour of
+    ``class_colors`` (the points' colours), opaque in proportion to the confidence, from
+    ``alpha[0]`` at chance (1 / C) to ``alpha[1]`` at certainty."""
+    from matplotlib.colors import to_rgba_array
+
+    cmap, _ = class_colors(num_classes)
+    colors = to_rgba_array(cmap.colors)[:, :3]
+    labels, confidence = np.asarray(labels), np.asarray(confidence, dtype=np.float64)
+    chance = 1.0 / num_classes
+    strength = np.clip((confidence - chance) / (1.0 - chance), 0.0, 1.0)
+    rgba = np.empty((*labels.shape, 4))
+    rgba[..., :3] = colors[labels]
+    rgba[..., 3] = alpha[0] + (alpha[1] - alpha[0]) * strength
+    return rgba
+
+
 # ---------------------------------------------------------------------------
 # images
 

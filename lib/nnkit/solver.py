@@ -12,9 +12,19 @@ parameter. Nothing multiplies the rate in place. Without a schedule the rate in
 
 Randomness: one ``np.random.Generator`` drives the epoch shuffles and the subsampling
 for accuracy checks, so a seeded rng makes a run deterministic.
+
+The update rule is a name of ``nnkit.optim.RULES`` or any function with the CS231n
+signature ``rule(w, dw, config) -> (next_w, config)``, e.g. the ``adam`` a student wrote
+in notebook 02. ``on_epoch(solver, epoch)``, if given, is called after every epoch, once
+its accuracies are recorded: a progress bar, a live plot or an early stop (raise) hook
+in without subclassing.
+
+For loops that are not epochs (a widget that trains click by click): ``batch_stream``
+yields minibatches without end and ``train_steps`` runs a given number of updates.
 """
 
 import copy
+import math
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -50,6 +60,36 @@ def _batches(X, y, batch_size, order, drop_last) -> Iterator:
         yield X[idx], y[idx]
 
 
+def rule_name(rule) -> str:
+    """How messages name an update rule: its name, or the function's ``__name__``."""
+    return rule if isinstance(rule, str) else getattr(rule, "__name__", repr(rule))
+
+
+def apply_rule(rule: Callable, w, dw, config: dict, name: str = "w"):
+    """``rule(w, dw, config)``, checked: it must return ``(next_w, config)`` with next_w
+    of w's shape (a rule that is not written yet often returns None). ValueError naming
+    the rule and the parameter otherwise."""
+    out = rule(w, dw, config)
+    label = rule_name(rule)
+    if out is None:
+        raise ValueError(
+            f"{label} returned None (is it written yet?); an update rule returns (next_w, config)"
+        )
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise ValueError(
+            f"{label} returned {type(out).__name__}; an update rule returns "
+            "the pair (next_w, config)"
+        )
+    next_w, next_config = out
+    if np.shape(next_w) != np.shape(w) or not isinstance(next_config, dict):
+        raise ValueError(
+            f"{label} returned next_w of shape {np.shape(next_w)} for {name} of shape "
+            f"{np.shape(w)} (and config {type(next_config).__name__}); expected the same "
+            "shape and a dict"
+        )
+    return next_w, next_config
+
+
 def accuracy(model, X, y, batch_size: int = 500) -> float:
     """Fraction of rows of X whose highest score is the label y."""
     correct = 0
@@ -65,7 +105,9 @@ class Solver:
     Options: ``update_rule`` (name in nnkit.optim.RULES or a callable), ``optim_config``,
     ``schedule`` (callable t -> lr), ``batch_size``, ``num_epochs``, ``rng``,
     ``num_train_samples`` (rows used for the train-accuracy estimate, None = all),
-    ``progress`` (tqdm bar), ``verbose`` (print per-epoch lines).
+    ``progress`` (tqdm bar), ``verbose`` (print per-epoch lines), ``on_epoch``
+    (``callback(solver, epoch)`` after each epoch 1 .. num_epochs, its accuracies
+    already in the histories).
 
     After ``train()``: ``loss_history`` (one entry per step), ``lr_history`` (one per
     step), ``train_acc_history`` and ``val_acc_history`` (one per epoch, plus one before
@@ -86,6 +128,7 @@ class Solver:
         num_train_samples: int | None = 1000,
         progress: bool = False,
         verbose: bool = False,
+        on_epoch: Callable[["Solver", int], None] | None = None,
     ):
         missing = {"X_train", "y_train", "X_val", "y_val"} - set(data)
         if missing:
@@ -98,6 +141,8 @@ class Solver:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if schedule is not None and not callable(schedule):
             raise ValueError("schedule must be a function of the step t")
+        if on_epoch is not None and not callable(on_epoch):
+            raise ValueError("on_epoch must be a function on_epoch(solver, epoch)")
         self.model = model
         self.X_train, self.y_train = data["X_train"], data["y_train"]
         self.X_val, self.y_val = data["X_val"], data["y_val"]
@@ -110,6 +155,7 @@ class Solver:
         self.num_train_samples = num_train_samples
         self.progress = progress
         self.verbose = verbose
+        self.on_epoch = on_epoch
         self._reset()
 
     def _reset(self):
@@ -134,7 +180,9 @@ class Solver:
             config = self.configs[name]
             if lr is not None:
                 config["learning_rate"] = lr
-            self.model.params[name], self.configs[name] = self.update_rule(w, grads[name], config)
+            self.model.params[name], self.configs[name] = apply_rule(
+                self.update_rule, w, grads[name], config, name
+            )
         self.lr_history.append(self.configs[next(iter(self.configs))]["learning_rate"])
         self.t += 1
 
@@ -168,6 +216,62 @@ class Solver:
                 self._step(X_batch, y_batch)
                 bar.update(1)
             self._record_accuracy(epoch)
+            if self.on_epoch is not None:
+                self.on_epoch(self, epoch)
         bar.close()
         self.model.params.update(self.best_params)
         return self
+
+
+def batch_stream(X, y, batch_size: int, rng: np.random.Generator) -> Iterator[tuple]:
+    """Endless minibatches ``(X_batch, y_batch)``: epoch after epoch of
+    ``minibatches(X, y, batch_size, rng)`` (one ``rng.permutation`` at the start of each
+    epoch, drawn when the epoch's first batch is asked for)."""
+    if len(y) == 0:
+        raise ValueError("cannot draw minibatches from an empty data set")
+    while True:
+        yield from minibatches(X, y, batch_size, rng)
+
+
+def train_steps(
+    model,
+    batches: Iterator[tuple],
+    num_steps: int,
+    configs: dict,
+    *,
+    lr: float,
+    update_rule="adam",
+) -> list[float]:
+    """Run ``num_steps`` updates of ``update_rule`` on ``model`` and return their losses.
+
+    Each step takes the next ``(X_batch, y_batch)`` of ``batches``, computes
+    ``loss, grads = model.loss(X_batch, y_batch)``, sets ``learning_rate = lr`` in the
+    parameter's optimizer config and applies ``rule(w, dw, config) -> (w, config)`` (a
+    name of ``nnkit.optim.RULES`` or the function). ``configs`` (name -> config, e.g.
+    Adam's m, v, t) is created on first use and updated in place, so a second call
+    continues where the first stopped.
+
+    Raises ValueError at the first non-finite loss; that step's update is not applied,
+    the earlier ones are (the caller decides whether to roll back).
+    """
+    rule = get_rule(update_rule)
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int | np.integer) or num_steps < 0:
+        raise ValueError(f"num_steps must be an integer >= 0, got {num_steps!r}")
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, int | float | np.number)
+        or not (math.isfinite(lr) and lr > 0)
+    ):
+        raise ValueError(f"learning rate must be a finite number > 0, got {lr!r}")
+    losses: list[float] = []
+    for _ in range(num_steps):
+        X_batch, y_batch = next(batches)
+        loss, grads = model.loss(X_batch, y_batch)
+        if not np.isfinite(loss):
+            raise ValueError(f"the loss became {loss} at step {len(losses) + 1} of {num_steps}")
+        losses.append(float(loss))
+        for name, w in model.params.items():
+            config = configs.setdefault(name, {})
+            config["learning_rate"] = float(lr)
+            model.params[name], configs[name] = apply_rule(rule, w, grads[name], config, name)
+    return losses

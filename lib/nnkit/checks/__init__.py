@@ -13,6 +13,8 @@ student's kernel on its own inputs, and judges the outputs outside it. The piece
 - ``compare``: the comparisons and their messages (``check_array``, ``describe``...);
 - ``functions``: the test functions (``fn.sum_cube``) a case may pass as an argument;
 - ``sealed``: the side of a sealed run that lives in the student's kernel.
+- ``stored``: the expected outcomes of visible cases that the student bundle carries,
+  for local mode where nnkit's reference is locked.
 """
 
 from .case import Batches, Case, Graded, Ref, check, collecting
