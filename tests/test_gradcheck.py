@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nnkit.gradcheck import (
+    check_entries,
     eval_numerical_gradient,
     eval_numerical_gradient_array,
     grad_check_sparse,
@@ -88,3 +89,51 @@ def test_grad_check_sparse_is_reproducible_and_accurate(rng):
 def test_bad_input_raises_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_check_entries_uses_the_readers_numerical_gradient_at_distinct_entries():
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((7, 5))
+
+    def f(W):
+        return float(np.sum(np.sin(W) * A))
+
+    W = rng.standard_normal((7, 5))
+    W_before = W.copy()
+    exact = np.cos(W) * A
+    seen = []
+
+    def readers_numerical_gradient(g, v, h=1e-5):
+        seen.append(v.shape)
+        return eval_numerical_gradient(g, v, h)
+
+    results = check_entries(
+        f, W, exact, readers_numerical_gradient, rel_error, 6, rng=np.random.default_rng(0)
+    )
+    assert seen == [(6,)]  # one call, on the chosen entries only
+    assert len({ix for ix, *_ in results}) == 6
+    for ix, numerical, analytic, error in results:
+        assert analytic == exact[ix]
+        assert numerical == pytest.approx(exact[ix], abs=1e-8)
+        assert error == rel_error(numerical, analytic) and error < 1e-7
+    np.testing.assert_array_equal(W, W_before)
+    again = check_entries(
+        f, W, exact, eval_numerical_gradient, rel_error, 6, np.random.default_rng(0)
+    )
+    assert [r[0] for r in again] == [r[0] for r in results]  # the rng decides the entries
+
+
+def test_check_entries_finds_a_wrong_gradient_and_refuses_bad_input():
+    W = np.linspace(-1, 1, 12).reshape(3, 4)
+    results = check_entries(
+        lambda W: float(np.sum(W**2)), W, W, eval_numerical_gradient, rel_error, 12
+    )
+    for _, numerical, analytic, error in results:  # the gradient is 2W, not W
+        assert numerical == pytest.approx(2 * analytic, abs=1e-8)
+        assert error == pytest.approx(1 / 3) or analytic == 0
+    with pytest.raises(ValueError, match="analytic_grad has shape"):
+        check_entries(np.sum, W, W.T, eval_numerical_gradient, rel_error)
+    with pytest.raises(ValueError, match="num_checks must be from 1 to x.size = 12"):
+        check_entries(np.sum, W, W, eval_numerical_gradient, rel_error, 13)
+    with pytest.raises(ValueError, match="it must return the shape of its input"):
+        check_entries(np.sum, W, W, lambda g, v: np.zeros(2), rel_error, 3)

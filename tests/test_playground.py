@@ -21,21 +21,19 @@ import pytest  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
 from nnkit import layers  # noqa: E402
-from nnkit import widgets as W  # noqa: E402
 from nnkit.data import make_spiral  # noqa: E402
 from nnkit.models import FullyConnectedNet  # noqa: E402
 from nnkit.optim import adam  # noqa: E402
+from nnkit.plots import boundary_grid, data_extent  # noqa: E402
+from nnkit.solver import batch_stream, train_steps  # noqa: E402
 from nnkit.widgets import (  # noqa: E402
     LEARNING_RATES,
     PLAYGROUND_DATASETS,
     NetworkPlayground,
-    batch_stream,
-    boundary_grid,
     build_playground_model,
-    data_extent,
     make_playground_data,
-    train_steps,
 )
+from nnkit.widgets import figure as widget_figure  # noqa: E402
 
 SEED = 7
 
@@ -57,7 +55,7 @@ def no_png(monkeypatch):
     """Skip rasterising the figure: the fallback canvas gets a stub PNG. For the tests
     that read the model, the artists' data and the text, not pixels; rendering them is
     most of a redraw's time. The tests of the picture use ``drawn_pg``."""
-    monkeypatch.setattr(W, "figure_png", lambda fig, dpi=None: STUB_PNG)
+    monkeypatch.setattr(widget_figure, "figure_png", lambda fig, dpi=None: STUB_PNG)
 
 
 @pytest.fixture

@@ -123,6 +123,55 @@ def grad_check_sparse(
     return results
 
 
+def check_entries(
+    f: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    analytic_grad: np.ndarray,
+    numerical_gradient: Callable,
+    relative_error: Callable,
+    num_checks: int = 6,
+    rng: np.random.Generator | None = None,
+):
+    """The sparse gradient check with the reader's own tools (notebook 01, section 6).
+
+    Draws ``num_checks`` distinct entries of x (``rng.choice``, so a seeded rng gives the
+    same entries) and hands ``numerical_gradient(g, v)`` the function ``g(v) = f(x with
+    those entries set to v)`` of just those entries: 2 * num_checks evaluations of f,
+    however large x is. ``numerical_gradient(f, x)`` and ``relative_error(a, b)`` are
+    the functions the reader wrote. Returns ``(index, numerical, analytic,
+    relative_error)`` tuples; x is left as it was.
+    """
+    _check_float_array(x, "x")
+    analytic_grad = np.asarray(analytic_grad)
+    if analytic_grad.shape != x.shape:
+        raise ValueError(f"analytic_grad has shape {analytic_grad.shape} but x has shape {x.shape}")
+    if isinstance(num_checks, bool) or not isinstance(num_checks, int | np.integer):
+        raise ValueError(f"num_checks must be an integer, got {num_checks!r}")
+    if not 1 <= num_checks <= x.size:
+        raise ValueError(f"num_checks must be from 1 to x.size = {x.size}, got {num_checks}")
+    rng = np.random.default_rng() if rng is None else rng
+    chosen = np.unravel_index(rng.choice(x.size, size=num_checks, replace=False), x.shape)
+
+    def f_of_chosen(v):
+        x_new = x.copy()
+        x_new[chosen] = v
+        return f(x_new)
+
+    numerical = np.asarray(numerical_gradient(f_of_chosen, x[chosen].copy()), dtype=np.float64)
+    if numerical.shape != (num_checks,):
+        raise ValueError(
+            f"numerical_gradient returned shape {numerical.shape} for an input of shape "
+            f"({num_checks},); it must return the shape of its input"
+        )
+    results = []
+    for k in range(num_checks):
+        ix = tuple(int(i[k]) for i in chosen)
+        analytic = float(analytic_grad[ix])
+        error = float(relative_error(np.array([numerical[k]]), np.array([analytic])))
+        results.append((ix, float(numerical[k]), analytic, error))
+    return results
+
+
 def _check_float_array(x, name: str) -> None:
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{name} must be a numpy array, got {type(x).__name__}")
