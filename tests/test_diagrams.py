@@ -6,16 +6,20 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from nnkit.diagrams import (  # noqa: E402
     BACKWARD,
+    ELLIPSIS,
     FORWARD,
     Node,
     draw_edge,
     draw_node,
+    network_labels,
     plot_loss_graph,
+    plot_network,
 )
 
 
@@ -133,3 +137,107 @@ def test_the_loss_graph_draws_into_the_axes_it_is_given():
 def test_an_unknown_loss_is_refused_with_the_choices():
     with pytest.raises(ValueError, match=r"loss must be one of \['softmax', 'svm'\]"):
         plot_loss_graph("hinge")
+
+
+# ---------------------------------------------------------------------------
+# the network diagram of notebook 04
+
+
+def units_per_layer(ax) -> list[int]:
+    """The number of unit circles in each column, left to right."""
+    columns: dict[float, int] = {}
+    for p in ax.patches:
+        if isinstance(p, Circle):
+            x = round(p.center[0], 6)
+            columns[x] = columns.get(x, 0) + 1
+    return [columns[x] for x in sorted(columns)]
+
+
+def weight_lines(ax) -> list[int]:
+    """The number of line segments (weights drawn) between each pair of layers."""
+    return [len(c.get_segments()) for c in ax.collections if isinstance(c, LineCollection)]
+
+
+def test_a_small_network_draws_every_unit_and_every_weight():
+    ax = plot_network([3, 4, 2])
+    assert units_per_layer(ax) == [3, 4, 2]
+    assert weight_lines(ax) == [3 * 4, 4 * 2]  # one line per entry of W1 and of W2
+    shown = texts(ax)
+    assert ELLIPSIS not in shown
+    assert "input $x$ $(D)$\n$D = 3$" in shown
+    assert "hidden $h$ $(H)$\nReLU\n$H = 4$" in shown
+    assert "scores $s$ $(C)$\n$C = 2$" in shown
+    assert "$W_{1}$ $(3, 4)$" in shown and "$W_{2}$ $(4, 2)$" in shown
+    assert "2-layer" in ax.get_title() and "3 \u2192 4 \u2192 2" in ax.get_title()
+    assert not ax.axison and not ax.images
+    ax.figure.canvas.draw()  # every mathtext label renders
+
+
+def test_a_big_layer_is_capped_with_an_ellipsis_and_labelled_with_its_true_size():
+    ax = plot_network([64, 100, 10])
+    assert units_per_layer(ax) == [8, 8, 8]
+    assert weight_lines(ax) == [64, 64]
+    shown = [t.get_text() for t in ax.texts]
+    assert shown.count(ELLIPSIS) == 3
+    assert any("$D = 64$" in t for t in shown) and any("$H = 100$" in t for t in shown)
+    assert any("$C = 10$" in t for t in shown)
+    assert "$W_{1}$ $(64, 100)$" in shown
+
+
+def test_the_cap_is_a_parameter_and_a_layer_at_the_cap_is_drawn_whole():
+    ax = plot_network([10, 11, 3], max_units=10)
+    assert units_per_layer(ax) == [10, 10, 3]
+    assert [t.get_text() for t in ax.texts].count(ELLIPSIS) == 1  # only the 11
+    assert units_per_layer(plot_network([100, 5], max_units=5)) == [5, 5]
+    assert units_per_layer(plot_network([100, 5], max_units=2)) == [2, 2]
+
+
+def test_huge_layers_are_drawn_capped_without_error():
+    ax = plot_network([3072, 10_000, 10_000, 10])
+    assert units_per_layer(ax) == [8, 8, 8, 8]
+    assert "3-layer" in ax.get_title()  # three weight matrices
+    ax.figure.canvas.draw()
+
+
+def test_a_deeper_network_numbers_its_hidden_layers():
+    ax = plot_network([64, 100, 50, 10], activation=None)
+    shown = texts(ax)
+    assert "hidden $h_1$ $(H_1)$\n$H_1 = 100$" in shown
+    assert "hidden $h_2$ $(H_2)$\n$H_2 = 50$" in shown
+    assert "ReLU" not in shown
+    assert network_labels(4, "tanh")[1:3] == [
+        "hidden $h_1$ $(H_1)$\ntanh",
+        "hidden $h_2$ $(H_2)$\ntanh",
+    ]
+
+
+def test_custom_labels_replace_the_names_and_keep_the_sizes():
+    ax = plot_network([2, 1], labels=["pixels", "score"])
+    assert units_per_layer(ax) == [2, 1]
+    assert {t.get_text() for t in ax.texts} >= {"pixels\n2 units", "score\n1 unit"}
+
+
+def test_the_network_draws_into_the_axes_it_is_given():
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot_network([4, 3], ax=left, title="mine") is left
+    assert not right.patches and len(fig.axes) == 2
+    assert left.get_title() == "mine"
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        (([64],), {}, "at least an input and an output"),
+        (([],), {}, "at least an input and an output"),
+        ((64,), {}, "list of sizes"),
+        (([64, 0, 10],), {}, "positive integer"),
+        (([64, -3, 10],), {}, "positive integer"),
+        (([64, 2.5, 10],), {}, "positive integer"),
+        (([64, True, 10],), {}, "positive integer"),
+        (([64, 10],), {"labels": ["x"]}, "got 1 labels for 2 layers"),
+        (([64, 10],), {"max_units": 1}, "max_units"),
+    ],
+)
+def test_a_bad_network_is_refused_with_a_message(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_network(*args, **kwargs)

@@ -11,7 +11,12 @@ from nncourse.structure import nbgrader_meta
 from tests import harness
 
 # the notebooks whose answers are written; every notebook belongs here once it has them
-WITH_ANSWERS = ["01_gradient_checking", "02_minibatch_sgd"]
+WITH_ANSWERS = [
+    "01_gradient_checking",
+    "02_minibatch_sgd",
+    "03_lr_schedules",
+    "04_neural_networks",
+]
 ANSWER = re.compile(
     r"### BEGIN SOLUTION\n\*\*Model answer\.\*\* (?P<answer>.+?)\n\n"
     r"\*\*Rubric \((?P<points>[\d.]+) points?\)\.\*\* (?P<rubric>.+?)\n### END SOLUTION",

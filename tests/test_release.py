@@ -358,36 +358,19 @@ def filled(bundle: Path, assignment: str, folder: Path) -> Path:
     return path
 
 
-# Lessons that still run on nnkit's version of their own notebook's answers (issue 15,
-# point 2: they are to take the student's functions). Strict: a fixed one fails here until
-# its line goes.
 # the widgets (each with one error label) that a released notebook shows
 WIDGETS = {"03_lr_schedules": 2, "04_neural_networks": 1}
-
-OWN_ANSWERS_IN_LESSONS = {
-    "03_lr_schedules": "the schedule panels and the training comparison use nnkit.schedules",
-    "04_neural_networks": "NetworkPlayground builds nnkit's FullyConnectedNet",
-}
-
-
-def _solved(assignment: str):
-    why = OWN_ANSWERS_IN_LESSONS.get(assignment)
-    marks = [pytest.mark.xfail(reason=why, strict=True, raises=AssertionError)] if why else []
-    return pytest.param(assignment, marks=marks)
 
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("student_venv")
-@pytest.mark.parametrize("assignment", [_solved(i) for i in IDS])
+@pytest.mark.parametrize("assignment", IDS)
 def test_solved_notebook_runs_in_a_fresh_venv_with_only_the_wheel(
     bundles, student_venv, assignment, tmp_path
 ):
     student_venv.use(bundles[assignment])
     result = student_venv.execute(filled(bundles[assignment], assignment, tmp_path))
-    error = result["error"]
-    if error is not None and assignment in OWN_ANSWERS_IN_LESSONS and error["ename"] != "Locked":
-        pytest.fail(f"not the known gap: {error}")  # not an AssertionError: xfail does not hide it
-    assert error is None, error
+    assert result["error"] is None, result["error"]
     # the widgets ran on the student's functions: none of them shows an error
     assert result["widget_errors"]["shown"] == []
     assert result["widget_errors"]["labels"] >= WIDGETS.get(assignment, 0)

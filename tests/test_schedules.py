@@ -73,6 +73,71 @@ def test_cosine_with_restarts_restarts_exactly_at_cycle_starts():
     assert S.cosine_with_restarts(t, 1.0, 10, 2) == 1.0
 
 
+def sgdr_formula(t_cur, T_i, lr0, lr_min):
+    return lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * t_cur / T_i)) / 2
+
+
+def cycle_start(k, T0, T_mult):
+    """S_k = T0 + T0 T_mult + ... + T0 T_mult**(k-1), summed term by term (no closed form)."""
+    return sum(T0 * T_mult**i for i in range(k))
+
+
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+@pytest.mark.parametrize("T0", [1, 7, 10])
+def test_cosine_with_restarts_is_exact_around_every_restart(T0, T_mult):
+    # cycles up to about 10**28 steps for T_mult = 3, where a float log of the cycle index
+    # is fragile and a loop over steps is impossible
+    lr0, lr_min = 0.3, 0.01
+    for k in range(60):
+        S_k, T_k = cycle_start(k, T0, T_mult), T0 * T_mult**k
+        assert S.cosine_with_restarts(S_k, lr0, T0, T_mult, lr_min) == lr0, (k, S_k)
+        points = [(S_k + T_k // 2, T_k // 2, T_k), (S_k + T_k - 1, T_k - 1, T_k)]
+        if T_k > 1:
+            points.append((S_k + 1, 1, T_k))
+        if k > 0:
+            T_prev = T0 * T_mult ** (k - 1)
+            points.append((S_k - 1, T_prev - 1, T_prev))  # the last step of the cycle before
+        for t, t_cur, T_i in points:
+            expected = sgdr_formula(t_cur, T_i, lr0, lr_min)
+            got = S.cosine_with_restarts(t, lr0, T0, T_mult, lr_min)
+            assert got == pytest.approx(expected, rel=1e-12, abs=1e-15), (k, t)
+
+
+@pytest.mark.parametrize("T_mult", [2, 3])
+def test_cosine_with_restarts_matches_oracle_at_large_steps(T_mult):
+    for t in [10**6 + 17, 123_456_789, 10**12, 10**15 - 1, 10**15, 3 * 10**15 + 5]:
+        assert S.cosine_with_restarts(t, 0.1, 10, T_mult, 0.001) == pytest.approx(
+            sgdr_oracle(t, 0.1, 10, T_mult, 0.001), rel=1e-12
+        )
+
+
+@pytest.mark.parametrize(
+    "t, T0, t_cur",
+    [
+        (10**8, 10, 0),  # a restart
+        (10**8 - 1, 10, 9),  # the last step of a cycle
+        (10**8, 7, 2),  # 10**8 = 7 * 14285714 + 2
+        (10**12, 10, 0),
+        (10**12 + 5, 10, 5),
+        (10**12, 7, 1),  # 10**12 = 7 * 142857142857 + 1
+    ],
+)
+def test_cosine_with_restarts_with_equal_cycles_at_huge_steps(t, T0, t_cur):
+    assert S.cosine_with_restarts(t, 0.2, T0, 1, 0.02) == pytest.approx(
+        sgdr_formula(t_cur, T0, 0.2, 0.02), rel=1e-12
+    )
+    assert S.cosine_with_restarts(t, 0.2, T0) == pytest.approx(sgdr_formula(t_cur, T0, 0.2, 0.0))
+
+
+def test_cosine_with_restarts_picks_the_cycle_a_float_log_misses():
+    # cycle 5 of T0 = 10, T_mult = 3 starts at 1210, where log_3(1210 * 2 / 10 + 1) is
+    # 4.999999999999999 in floating point (notebook 03, section 6)
+    assert S.cosine_with_restarts(1210, 0.1, 10, 3) == 0.1
+    # 1209 is the last step of cycle 4, which starts at 400 and lasts 810 steps
+    expected = sgdr_formula(809, 810, 0.1, 0.0)
+    assert S.cosine_with_restarts(1209, 0.1, 10, 3) == pytest.approx(expected)
+
+
 def test_with_warmup_composes():
     base = S.bind(S.cosine_decay, lr0=0.1, T=100)
     g = S.with_warmup(base, 10)

@@ -19,6 +19,10 @@ Diagrams:
 - ``plot_loss_graph`` (notebook 01): the computational graph of a linear classifier's
   loss, ``L = mean_i L_i(X W) + reg * sum(W**2)``, with the forward values and the
   gradients of the backward pass.
+- ``plot_network`` (notebook 04): a fully connected network as layers of units (circles)
+  joined by their weights (lines), e.g. ``plot_network([64, 100, 10])``; a layer with
+  more units than ``max_units`` is drawn with some of them and an ellipsis, and every
+  layer is labelled with its true size.
 """
 
 import math
@@ -26,7 +30,8 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.collections import LineCollection
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 FORWARD = "#1f3b73"  # dark blue: values, computed left to right
 BACKWARD = "#c0392b"  # red: gradients, computed right to left
@@ -238,4 +243,137 @@ def plot_loss_graph(loss: str = "softmax", ax: Axes | None = None) -> Axes:
     ax.set_aspect("equal")
     ax.set_axis_off()
     ax.set_title(f"the {loss} loss of a linear classifier as a computational graph")
+    return ax
+
+
+ELLIPSIS = "\u22ee"  # the vertical ellipsis that stands for the units not drawn
+UNIT_RADIUS = 0.3  # data units; the units of a layer are 1 apart
+LAYER_GAP = 3.0  # horizontal distance between two layers
+
+
+def _layer_sizes(layer_sizes) -> list[int]:
+    try:
+        sizes = list(layer_sizes)
+    except TypeError:
+        raise ValueError(f"layer_sizes must be a list of sizes, got {layer_sizes!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(f"a network needs at least an input and an output layer, got {sizes}")
+    for n in sizes:
+        if isinstance(n, bool) or not float(n).is_integer() or n < 1:
+            raise ValueError(f"every layer size must be a positive integer, got {sizes}")
+    return [int(n) for n in sizes]
+
+
+def network_labels(num_layers: int, activation: str | None = "ReLU") -> list[str]:
+    """The default names of the layers of ``plot_network``: ``input $x$ $(D)$``, then
+    ``hidden $h$ $(H)$`` and, on a second line, the activation (``$h_1$ $(H_1)$``, ...
+    when there are several hidden layers), then ``scores $s$ $(C)$``."""
+    if num_layers < 2:
+        raise ValueError(f"a network needs at least 2 layers, got {num_layers}")
+    hidden = num_layers - 2
+    names = ["input $x$ $(D)$"]
+    for i in range(1, hidden + 1):
+        h, H = ("h", "H") if hidden == 1 else (f"h_{i}", f"H_{i}")
+        names.append(f"hidden ${h}$ $({H})$" + (f"\n{activation}" if activation else ""))
+    return [*names, "scores $s$ $(C)$"]
+
+
+def _letters(num_layers: int) -> list[str]:
+    hidden = num_layers - 2
+    middle = ["H"] if hidden == 1 else [f"H_{i}" for i in range(1, hidden + 1)]
+    return ["D", *middle, "C"]
+
+
+def _unit_rows(n: int, max_units: int) -> tuple[list[float], float | None]:
+    """The heights of the drawn units of a layer of n units, centred on 0, and the height
+    of the ellipsis (None if all n are drawn): the first max_units // 2 units, a gap, the
+    last ones."""
+    if n <= max_units:
+        return [(n - 1) / 2 - k for k in range(n)], None
+    top = max_units // 2
+    slots = max_units + 1  # one slot holds the ellipsis
+    heights = [(slots - 1) / 2 - k for k in range(slots)]
+    return heights[:top] + heights[top + 1 :], heights[top]
+
+
+def plot_network(
+    layer_sizes,
+    ax: Axes | None = None,
+    *,
+    labels: list[str] | None = None,
+    activation: str | None = "ReLU",
+    max_units: int = 8,
+    title: str | None = None,
+) -> Axes:
+    """A fully connected network: one column of units (circles) per layer, from the input
+    x on the left to the scores s on the right, each unit joined to every unit of the next
+    layer by a line (one weight of ``W_i``, labelled with its shape above the lines).
+
+    ``layer_sizes`` is ``[D, H_1, ..., C]`` (at least two positive integers), e.g.
+    ``[64, 100, 10]`` for a ``TwoLayerNet`` on the digits. A layer of more than
+    ``max_units`` units shows the first ``max_units // 2`` and the last ones with a
+    vertical ellipsis between them; under every layer its true size is written
+    (``H = 100``, or ``100 units`` with custom labels).
+
+    ``labels`` replaces the layer names, one per layer; the default is
+    ``network_labels``: ``input $x$ $(D)$``, ``hidden $h$ $(H)$`` above ``ReLU``,
+    ``scores $s$ $(C)$``, with ``activation`` naming the hidden layers' nonlinearity
+    (None for none). ``title`` defaults to the number of affine layers and the sizes.
+    Returns the axes; a bad argument raises ValueError.
+    """
+    sizes = _layer_sizes(layer_sizes)
+    if isinstance(max_units, bool) or not float(max_units).is_integer() or max_units < 2:
+        raise ValueError(f"max_units must be an integer >= 2, got {max_units!r}")
+    max_units = int(max_units)
+    if labels is None:
+        names = network_labels(len(sizes), activation)
+        letters = _letters(len(sizes))
+        counts = [f"${letter} = {n}$" for letter, n in zip(letters, sizes, strict=True)]
+    else:
+        names = [str(label) for label in labels]
+        if len(names) != len(sizes):
+            raise ValueError(f"got {len(names)} labels for {len(sizes)} layers")
+        counts = [f"{n} unit" + ("s" if n > 1 else "") for n in sizes]
+    shown = min(max(sizes), max_units)
+    ax = _axes(ax, figsize=(2.2 * len(sizes) + 1.0, 0.55 * shown + 2.4))
+
+    columns = []  # per layer: the heights of its drawn units
+    low = -(shown + (1 if max(sizes) > max_units else 0) - 1) / 2 - UNIT_RADIUS
+    for i, n in enumerate(sizes):
+        x = i * LAYER_GAP
+        heights, gap = _unit_rows(n, max_units)
+        kind = "input" if i == 0 else "output" if i == len(sizes) - 1 else "op"
+        for y in heights:
+            unit = Circle(
+                (x, y), UNIT_RADIUS, facecolor=FILL[kind], edgecolor=FORWARD, lw=1.2, zorder=2
+            )
+            ax.add_patch(unit)
+        if gap is not None:
+            ax.text(x, gap, ELLIPSIS, ha="center", va="center", fontsize=16, color=FORWARD)
+        ax.text(x, low - 0.3, f"{names[i]}\n{counts[i]}", ha="center", va="top", fontsize=10)
+        columns.append(heights)
+
+    top = max(max(h) for h in columns) + UNIT_RADIUS
+    for i, (left, right) in enumerate(zip(columns, columns[1:], strict=False)):
+        x0, x1 = i * LAYER_GAP + UNIT_RADIUS, (i + 1) * LAYER_GAP - UNIT_RADIUS
+        segments = [[(x0, a), (x1, b)] for a in left for b in right]
+        ax.add_collection(LineCollection(segments, colors=FORWARD, linewidths=0.6, alpha=0.35))
+        ax.text(
+            (i + 0.5) * LAYER_GAP,
+            top + 0.3,
+            f"$W_{{{i + 1}}}$ $({sizes[i]}, {sizes[i + 1]})$",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            color=FORWARD,
+        )
+
+    ax.set_xlim(-1.4, (len(sizes) - 1) * LAYER_GAP + 1.4)
+    ax.set_ylim(low - 0.6 - 0.45 * max(name.count("\n") + 2 for name in names), top + 0.9)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title is None:
+        arrows = " \u2192 ".join(map(str, sizes))
+        title = f"a {len(sizes) - 1}-layer fully connected network: {arrows}"
+    ax.set_title(title)
     return ax

@@ -87,22 +87,45 @@ def inverse_sqrt(t, lr0, warmup=1) -> float:
     return float(lr0 * math.sqrt(warmup) * min(1 / math.sqrt(t), t / warmup**1.5))
 
 
+@answer("03_lr_schedules", "cosine_with_restarts", helper=True)
+def _sgdr_cycle(t: int, T0: int, T_mult: int) -> tuple[int, int]:
+    """``(t_cur, T_i)`` for step t: the position inside its SGDR cycle and that cycle's
+    length, in closed form and exact for any t (no loop over cycles).
+
+    Cycle k starts at ``S_k = T0 * (T_mult**k - 1) / (T_mult - 1)`` (``k * T0`` for
+    T_mult = 1). For T_mult = 1 the cycle is ``t // T0`` and ``t_cur = t % T0``. For
+    T_mult >= 2, ``S_k <= t`` is ``T_mult**k <= t * (T_mult - 1) / T0 + 1``, and as the
+    left side is an integer, ``T_mult**k <= q`` with ``q = t * (T_mult - 1) // T0 + 1``: k
+    is the integer logarithm of q. A float log only estimates it (at an exact power it can
+    land just below, the pitfall of torch's formula); the integer comparisons correct it.
+    """
+    if T_mult == 1:
+        return t % T0, T0
+    q = t * (T_mult - 1) // T0 + 1
+    k = int(math.log(q, T_mult))
+    while T_mult ** (k + 1) <= q:
+        k += 1
+    while k > 0 and T_mult**k > q:
+        k -= 1
+    power = T_mult**k
+    return t - T0 * (power - 1) // (T_mult - 1), T0 * power
+
+
 @answer("03_lr_schedules")
 def cosine_with_restarts(t, lr0, T0, T_mult=1, lr_min=0.0) -> float:
     """SGDR (Loshchilov & Hutter): cosine decay restarted at the start of every cycle.
 
-    Cycle i lasts ``T0 * T_mult ** i`` steps. With ``t_cur`` the position inside the
-    current cycle of length ``T_i`` (found with integer arithmetic):
+    Cycle i lasts ``T0 * T_mult ** i`` steps and starts at
+    ``S_i = T0 * (T_mult ** i - 1) / (T_mult - 1)`` (``i * T0`` for T_mult = 1). With
+    ``t_cur = t - S_i`` the position inside the cycle holding t, of length ``T_i``
+    (found with integer arithmetic, in constant time for any t):
     ``lr_min + (lr0 - lr_min) * (1 + cos(pi * t_cur / T_i)) / 2``.
     """
     t = _check_t(t)
     _check_lr(lr0, lr_min)
     T0 = _check_positive_int(T0, "T0")
     T_mult = _check_positive_int(T_mult, "T_mult")
-    T_i, t_cur = T0, t
-    while t_cur >= T_i:
-        t_cur -= T_i
-        T_i *= T_mult
+    t_cur, T_i = _sgdr_cycle(t, T0, T_mult)
     return float(lr_min + (lr0 - lr_min) * (1 + math.cos(math.pi * t_cur / T_i)) / 2)
 
 
