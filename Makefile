@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lab build check lint format clean venv system-deps
+.PHONY: demo test lab build check site lint format clean venv system-deps
 
 venv: $(STAMP)
 
@@ -46,6 +46,10 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/nncourse build --check
 
+# The self-study site: every solved lesson executed, as static HTML (open site/index.html).
+site: $(STAMP)
+	$(BIN)/nncourse site --out site
+
 lab: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/jupyter lab --notebook-dir=assignments $(if $(filter 0,$(shell id -u)),--allow-root)
 
@@ -59,4 +63,4 @@ format: $(STAMP)
 	$(BIN)/nbstripout --keep-id solutions/*/*.ipynb
 
 clean:
-	rm -rf $(VENV) autograder/.gradebook .pytest_cache tests/artifacts
+	rm -rf $(VENV) autograder/.gradebook .pytest_cache tests/artifacts site

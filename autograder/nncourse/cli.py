@@ -143,6 +143,17 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_site(args) -> int:
+    from .site import build_site, summary
+
+    course = course_from_arg(args.course)
+    site = build_site(course, Path(args.out), args.lesson)
+    print(summary(site))
+    for failure in site.failures:
+        print(f"nncourse: error: {failure}", file=sys.stderr)
+    return 1 if site.failures else 0
+
+
 def late_options(p: argparse.ArgumentParser, penalty_help: str) -> None:
     """--due and --penalty, shared by collect and grade (nncourse.late)."""
     p.add_argument("--due", metavar="ISO8601", help="due date, ISO 8601 (UTC without an offset)")
@@ -263,6 +274,18 @@ def parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap")
     k.set_defaults(func=cmd_check)
+
+    s = sub.add_parser(
+        "site", help="the self-study site: every solved lesson, executed, as static HTML"
+    )
+    s.add_argument("--out", required=True, metavar="DIR", help="site folder (new, empty or a site)")
+    s.add_argument(
+        "--lesson",
+        action="append",
+        metavar="ID",
+        help="build only this lesson's page (repeatable; default: every lesson)",
+    )
+    s.set_defaults(func=cmd_site)
     return p
 
 
