@@ -9,11 +9,12 @@ import nbformat
 import pytest
 
 from nncourse.execution import probe_source, worker_notebook
-from nncourse.judge import MIME, Plan, PlanError, collect_cases
+from nncourse.judge import MIME, Plan, PlanError, Verdict, collect_cases, with_hints
 from nncourse.mutate import solved_submission
 from nnkit.answers import reference
 from nnkit.checks import wire
 from nnkit.checks.run import run_case
+from nnkit.validation import Finding
 from tests import harness
 
 A = "02_minibatch_sgd"
@@ -152,3 +153,21 @@ def test_a_test_cell_that_states_no_case_or_breaks_is_the_instructors_error():
         collect_cases("x = 1", {"sgd"}, "sgd_visible")
     with pytest.raises(PlanError, match="cannot be read: NameError"):
         collect_cases("check(Case(adam_typo, 1, 2))", {"sgd"}, "sgd_visible")
+
+
+def test_a_name_error_of_a_scratch_cell_name_says_where_it_is_defined():
+    finding = Finding("helper", False, (3,), (4,), ("step_decay",), "cell 4 of 9", "")
+    failed = "step_decay for input t=0 raised NameError: name 'helper' is not defined."
+    verdicts = {
+        "a": Verdict(False, failed, "NameError"),
+        "b": Verdict(
+            False, "step_decay raised NameError: name 'other' is not defined.", "NameError"
+        ),
+        "c": Verdict(False, "expected 0.1, got 0.2 ('helper')", "AssertionError"),
+        "d": Verdict(True),
+    }
+    out = with_hints(verdicts, [finding])
+    assert out["a"] == Verdict(False, f"{failed} {finding.message}", "NameError")
+    assert "`helper` is defined in a cell that is not a solution cell" in out["a"].message
+    assert {g: out[g] for g in "bcd"} == {g: verdicts[g] for g in "bcd"}
+    assert with_hints(verdicts, []) == verdicts

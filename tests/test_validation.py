@@ -398,6 +398,9 @@ def test_nncourse_check_names_a_scratch_cell_helper_and_the_points_it_costs(bund
     assert re.search(r" step_decay 0 / [1-9]", out), out  # every test of it failed
     assert re.search(r" multistep_decay (\d+) / \1 ", out), out  # the others kept theirs
     assert "name 'check_t_lr0' is not defined" in out, out
+    # and the feedback of the failed tests says why, where and what to do (the grader's
+    # static check of the submitted notebook, not the kernel)
+    assert re.search(r"is not defined\.? `check_t_lr0` is defined in a cell that is not", out), out
 
 
 def test_nncourse_check_refuses_what_it_cannot_grade(tmp_path):

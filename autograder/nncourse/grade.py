@@ -35,6 +35,8 @@ from pathlib import Path
 
 import nbformat
 
+from nnkit.validation import ungraded_names
+
 from .collect import Entry, collect
 from .course import Course, CourseError
 from .edition import build_edition
@@ -42,7 +44,7 @@ from .execution import Job, JobResult
 from .executors import make_executor
 from .feedback import feedback_preprocessors, pending_feedback, write_feedback
 from .files import atomic_write
-from .judge import PlanError
+from .judge import PlanError, with_hints
 from .late import check_penalty, late_detail, naive_utc, parse_due
 from .nbgrader_api import check_gradebook, course_config, make_api, run
 from .progress import Progress
@@ -278,6 +280,17 @@ def recorded_entries(out: Path, assignment: str) -> list[Entry]:
 # the batch
 
 
+def hints_for(source: Path | None) -> list:
+    """The names the solution cells of the student's notebook, as submitted (``source``,
+    with its scratch cells: collect keeps only the cells a grade depends on), use but
+    define only outside the cells grading runs (``ungraded_names``), for the feedback of
+    a NameError. A file the static check cannot read gets no hints, never an error."""
+    try:
+        return ungraded_names(nbformat.read(source, as_version=4)) if source else []
+    except Exception:  # noqa: BLE001 - a hint is optional; the grade does not depend on it
+        return []
+
+
 @dataclass
 class _Student:
     entries: list[Entry]
@@ -299,6 +312,7 @@ class Batch:
             record.fingerprint = submission_hash(self.out, self.assignment, record.entries, rule)
         self.contexts: dict[str, NotebookContext] = {}
         self.fingerprints: dict[tuple, str] = {}  # (student, notebook) -> solutions_hash
+        self.findings: dict[tuple, list] = {}  # (student, notebook) -> ungraded_names
         self.result = GradeResult()
 
     def _context(self, stem: str) -> NotebookContext:
@@ -350,6 +364,7 @@ class Batch:
         submitted = self.out / "submitted" / rel / f"{entry.notebook}.ipynb"
         executed = self.out / "executed" / rel / f"{entry.notebook}.ipynb"
         nb = nbformat.read(submitted, as_version=4)
+        self.findings[(entry.student, entry.notebook)] = hints_for(entry.source)
         notes = restore_structure(nb, context.release)
         if notes:  # nbgrader's autograde reads submitted/: it must see the same cells
             nbformat.write(nb, submitted)
@@ -383,6 +398,9 @@ class Batch:
         path = path / f"{result.notebook}.ipynb"
         try:
             verdicts = judge_executed(self._context(result.notebook), result, path)
+            verdicts = with_hints(
+                verdicts, self.findings.get((result.student, result.notebook), [])
+            )
         except Exception as err:  # noqa: BLE001 - a grader bug: this notebook, not the batch
             why = f"the grader could not judge this notebook: {type(err).__name__}: {err}"
             print(f"warning: {result.student}/{result.notebook}: {why}"[:300], file=sys.stderr)

@@ -175,6 +175,21 @@ class Plan:
         return Verdict(True)
 
 
+def with_hints(verdicts: dict[str, Verdict], findings) -> dict[str, Verdict]:
+    """The verdicts, where a failure is a NameError of a name that the student defined
+    outside the cells grading runs (``nnkit.validation.ungraded_names`` of the submitted
+    notebook, computed by the grader, not in the kernel): with that finding's message
+    added, which says where the name is defined and what to do."""
+    out = {}
+    for grade_id, verdict in verdicts.items():
+        if not verdict.passed and verdict.ename == "NameError":
+            notes = [f.message for f in findings if f"'{f.name}'" in verdict.message]
+            if notes:
+                verdict = Verdict(False, " ".join([verdict.message, *notes]), verdict.ename)
+        out[grade_id] = verdict
+    return out
+
+
 def probe_messages(executed_nb) -> dict:
     """grade_id -> the first results message found in that test cell's probe outputs.
 
