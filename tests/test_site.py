@@ -13,6 +13,7 @@ Bad arguments exit 2 with one line; a lesson that raises exits 1 naming it and i
 """
 
 import base64
+import html
 import re
 import shutil
 import subprocess
@@ -265,6 +266,25 @@ def test_each_page_shows_png_figures(pages):
         assert images, f"{lesson}: no PNG figure"
         for data in images:
             assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n", lesson
+
+
+# the last line of each widget cell (its displayed value) in the solution notebooks
+WIDGET_CELLS = {
+    "03_lr_schedules": ("ScheduleExplorer(", "TrainingComparison("),
+    "04_neural_networks": ("NetworkPlayground(",),
+}
+
+
+@pytest.mark.parametrize("lesson", list(WIDGET_CELLS))
+def test_every_widget_shows_as_a_picture(pages, lesson):
+    page = pages[lesson]
+    for code in WIDGET_CELLS[lesson]:
+        at = page.find(html.escape(code).replace("(", '</span><span class="p">('))
+        at = at if at >= 0 else page.find(code)
+        assert at >= 0, f"{lesson}: no cell with {code}"
+        end = page.find('class="jp-InputArea', at)  # the next code cell
+        output = page[at : end if end >= 0 else len(page)]
+        assert PNG_SRC.search(output), f"{lesson}: the output of {code} is not a picture"
 
 
 def test_widgets_are_pictures_without_state(pages):
