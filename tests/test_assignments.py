@@ -18,6 +18,7 @@ import pytest
 from nbclient import NotebookClient
 
 from nncourse.build import generate_release, stale_files
+from nncourse.diagnoses import causes_for
 from nncourse.mutate import defined_names
 from tests import harness
 from tests.mutants import nb01, nb02, nb03, nb04
@@ -197,6 +198,10 @@ def test_bug_loses_points_with_a_message(batch, assignment, mutant):
     assert any(m.startswith("AssertionError: ") and len(m) > 40 for m in messages) or any(
         not m.startswith("AssertionError") for m in messages
     ), messages
+    # a bug the diagnoses know is named, through the whole pipeline (tests/test_diagnoses.py)
+    known = [c for c in causes_for(mutant.target) if c.name == mutant.name]
+    if known:
+        assert any(f"Likely cause: {known[0].message}" in m for m in messages), messages
 
 
 @pytest.mark.parametrize("assignment, mutant", per_mutant("alt"))

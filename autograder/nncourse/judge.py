@@ -35,6 +35,7 @@ from nnkit.checks.judging import BadCase, Failure, judge, read_outcome, referenc
 from nnkit.checks.sealed import MIME
 from nnkit.checks.wire import WireError
 
+from .diagnoses import diagnose, likely
 from .structure import nbgrader_meta
 
 PASSED_TEXT = "passed"
@@ -170,6 +171,9 @@ class Plan:
                 failure = Failure("the outputs of your function could not be read as data")
             else:
                 failure = judge(case, outcome, ref)
+                if failure is not None:
+                    message = likely(failure.message, diagnose(case, prog, outcome))
+                    return Verdict(False, message, failure.ename)
             if failure is not None:
                 return Verdict(False, failure.message, failure.ename)
         return Verdict(True)

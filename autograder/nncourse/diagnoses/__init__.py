@@ -1,0 +1,138 @@
+"""Diagnoses: the likely cause of a failed case, named when a known mistake fits.
+
+A ``Cause`` is a mistake students make (from the mutation catalogs in tests/mutants),
+with a small function that computes what that mistake outputs: the graded function
+written with exactly that bug. When a case fails, the judge (in the grader's process,
+never in the student's kernel) runs the case again with each cause of the functions it
+calls in place of the reference, and if the student's outputs match one cause's outputs
+within the case's own tolerances (and raise where it raises), the message names it::
+
+    cosine_decay for input t=150, lr0=0.1, T=100 should be 0, but it is 0.05. Likely
+    cause: the rate climbs back up after t = T: clamp t with min(t, T).
+
+Only a cause that fits is named; otherwise the message stays as it was. A case that
+compares nothing a cause could reproduce (a shape, "unchanged", a property) is never
+diagnosed. Correct alternatives pass, so they never reach a diagnosis.
+
+Causes live in one module per notebook (``nb03`` ...), registered with ``@cause``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nnkit.answers import reference
+from nnkit.checks.case import Case, ref_data
+from nnkit.checks.compare import check_like
+from nnkit.checks.judging import Outcome, read_outcome
+from nnkit.checks.run import run_case
+
+MODULES = ("nb03",)  # the notebooks whose causes are written
+VALUE_CHECKS = ("value",)  # the check kinds a cause's outputs are compared on
+
+
+@dataclass(frozen=True)
+class Cause:
+    """A known mistake in graded function ``graded``: ``name`` (the catalog mutant's
+    slug), what to check (``message``), and ``fn``, the function with that mistake."""
+
+    graded: str
+    name: str
+    message: str
+    fn: Callable
+
+
+CAUSES: dict[str, list[Cause]] = {}
+
+
+def cause(graded: str, name: str, message: str):
+    """Register the decorated function as the outputs of mistake ``name`` in ``graded``."""
+
+    def register(fn):
+        CAUSES.setdefault(graded, []).append(Cause(graded, name, message, fn))
+        return fn
+
+    return register
+
+
+def _load() -> None:
+    for module in MODULES:
+        importlib.import_module(f"{__name__}.{module}")
+
+
+def causes_for(graded: str) -> list[Cause]:
+    _load()
+    return CAUSES.get(graded, [])
+
+
+def graded_calls(prog: dict) -> list[str]:
+    """The graded names a case's program calls, in order, each once."""
+    names = []
+    for step in prog["steps"]:
+        name = step.get("call", {}).get("graded")
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def diagnose(case: Case, prog: dict, student: Outcome) -> Cause | None:
+    """The first known mistake whose outputs on this case are the student's, or None."""
+    for graded in graded_calls(prog):
+        for known in causes_for(graded):
+            try:
+                outcome = read_outcome(run_case(prog, _resolver(known)), prog)
+                if fits(case, student, outcome):
+                    return known
+            except Exception:  # noqa: BLE001 - a cause that cannot run on this case
+                continue
+    return None
+
+
+def _resolver(known: Cause):
+    def resolve(name: str):
+        return known.fn if name == known.graded else reference(name)
+
+    return resolve
+
+
+def fits(case: Case, student: Outcome, mistaken: Outcome) -> bool:
+    """Whether ``student`` is ``mistaken``: every step raised the same exception type
+    or returned, and every value check that both can be read for agrees within the
+    check's tolerances; at least one value (or unexpected error) compared."""
+    if len(student.steps) != len(mistaken.steps):
+        return False
+    compared = 0
+    for index, (ours, theirs) in enumerate(zip(student.steps, mistaken.steps, strict=True)):
+        if ("raised" in ours) != ("raised" in theirs):
+            return False
+        if "raised" in ours:
+            if ours["raised"][:1] != theirs["raised"][:1]:
+                return False
+            compared += case.steps[index].raises is None  # the same unexpected error
+    for chk in case.checks:
+        if chk.kind not in VALUE_CHECKS or chk.ref is None:
+            continue
+        step, path = ref_data(chk.ref)
+        key = (chk.after, step, tuple((kind, k) for kind, k in path))
+        if key not in student.want or key not in mistaken.want:
+            continue
+        (status, got), (their_status, expected) = student.want[key], mistaken.want[key]
+        if status != their_status:
+            return False
+        if status != "value":
+            continue
+        try:
+            check_like(got, expected, chk.name, "", chk.rtol, chk.atol)
+        except AssertionError:
+            return False
+        except Exception:  # noqa: BLE001 - values that cannot be compared do not fit
+            return False
+        compared += 1
+    return compared > 0
+
+
+def likely(message: str, known: Cause | None) -> str:
+    """``message`` with the cause named, if there is one."""
+    return f"{message} Likely cause: {known.message}" if known else message
