@@ -23,13 +23,15 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from nnkit.answers import reference
-from nnkit.checks.case import Case, ref_data
+from nnkit.checks.case import Case, argument_key, ref_data
 from nnkit.checks.compare import check_like
 from nnkit.checks.judging import Outcome, read_outcome
 from nnkit.checks.run import run_case
 
-MODULES = ("nb03",)  # the notebooks whose causes are written
+MODULES = ("nb02", "nb03")  # the notebooks whose causes are written
 VALUE_CHECKS = ("value",)  # the check kinds a cause's outputs are compared on
 
 
@@ -112,6 +114,11 @@ def fits(case: Case, student: Outcome, mistaken: Outcome) -> bool:
                 return False
             compared += case.steps[index].raises is None  # the same unexpected error
     for chk in case.checks:
+        if chk.kind == "unchanged":  # what the call left in its argument: the same?
+            key = (chk.after, argument_key(case, chk.after, chk.arg))
+            if not _same(student.after.get(key), mistaken.after.get(key), chk):
+                return False
+            continue
         if chk.kind not in VALUE_CHECKS or chk.ref is None:
             continue
         step, path = ref_data(chk.ref)
@@ -123,14 +130,39 @@ def fits(case: Case, student: Outcome, mistaken: Outcome) -> bool:
             return False
         if status != "value":
             continue
-        try:
-            check_like(got, expected, chk.name, "", chk.rtol, chk.atol)
-        except AssertionError:
-            return False
-        except Exception:  # noqa: BLE001 - values that cannot be compared do not fit
+        if not _close(got, expected, chk):
             return False
         compared += 1
     return compared > 0
+
+
+def _close(got, expected, chk) -> bool:
+    """``got`` is ``expected`` within the check's tolerances; NaN matches NaN (a mistake
+    that divides by zero is recognised by where its NaNs are)."""
+    if isinstance(expected, np.ndarray) and isinstance(got, np.ndarray):
+        if got.shape != expected.shape or got.dtype.kind not in "fiub":
+            return False
+        return bool(np.allclose(got, expected, rtol=chk.rtol, atol=chk.atol, equal_nan=True))
+    try:
+        check_like(got, expected, chk.name, "", chk.rtol, chk.atol)
+    except AssertionError:
+        both_nan = isinstance(got, float) and isinstance(expected, float)
+        return both_nan and np.isnan(got) and np.isnan(expected)
+    except Exception:  # noqa: BLE001 - values that cannot be compared do not fit
+        return False
+    return True
+
+
+def _same(ours, theirs, chk) -> bool:
+    if ours is None or theirs is None or ours[0] != theirs[0]:
+        return ours == theirs
+    if ours[0] != "value":
+        return True
+    try:
+        check_like(ours[1], theirs[1], chk.name, "", 0.0, 0.0)
+    except Exception:  # noqa: BLE001 - an AssertionError, or values that cannot be compared
+        return False
+    return True
 
 
 def likely(message: str, known: Cause | None) -> str:
