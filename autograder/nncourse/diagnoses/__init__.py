@@ -31,7 +31,7 @@ from nnkit.checks.compare import check_like
 from nnkit.checks.judging import Outcome, read_outcome
 from nnkit.checks.run import run_case
 
-MODULES = ("nb02", "nb03")  # the notebooks whose causes are written
+MODULES = ("nb01", "nb02", "nb03")  # the notebooks whose causes are written
 VALUE_CHECKS = ("value",)  # the check kinds a cause's outputs are compared on
 
 
