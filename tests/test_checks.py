@@ -21,8 +21,23 @@ def message(call) -> str:
 
 
 def test_describe_names_shapes_and_values():
-    text = describe(W=np.zeros((3, 2)), reg=0.5, f=np.sum)
-    assert text == "W of shape (3, 2) (float64), reg=0.5, f=sum"
+    text = describe(W=np.zeros((4, 4)), reg=0.5, f=np.sum)
+    assert text == "W of shape (4, 4) (float64), reg=0.5, f=sum"
+
+
+def test_describe_shows_small_inputs_by_value():
+    x = np.array([[0.123456, -2.0], [3.0, 1e-7]])
+    assert describe(x=x, y=np.array([2, 0, 1])) == "x=[[0.1235, -2], [3, 1e-07]], y=[2, 0, 1]"
+    assert describe(W=np.zeros((3, 4))) == "W=[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]"
+    assert describe(W=np.zeros((13,))) == "W of shape (13,) (float64)"
+
+
+def test_numbers_that_look_alike_are_shown_until_they_differ():
+    with pytest.raises(AssertionError) as err:
+        check_scalar(0.047619047772, 0.047619048, "err", rtol=1e-9, atol=0)
+    message = str(err.value)
+    assert "expected 0.047619048, got 0.0476190478" in message
+    assert "difference -2.28e-10, relative 4.8e-09" in message
 
 
 def test_check_array_names_first_wrong_entry():

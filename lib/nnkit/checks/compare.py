@@ -31,11 +31,17 @@ __all__ = [
 ]
 
 
+SMALL_ARRAY = 12  # an input with at most this many numbers is shown by value
+
+
 def describe(**inputs) -> str:
-    """One line naming each input: arrays by shape and dtype, small values by repr."""
+    """One line naming each input: small arrays (up to ``SMALL_ARRAY`` numbers) by
+    value, larger ones by shape and dtype, other small values by repr."""
     parts = []
     for key, value in inputs.items():
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and 0 < value.size <= SMALL_ARRAY and value.ndim:
+            parts.append(f"{key}={array_text(value)}")
+        elif isinstance(value, np.ndarray):
             parts.append(f"{key} of shape {value.shape} ({value.dtype})")
         elif callable(value):
             parts.append(f"{key}={getattr(value, '__name__', 'a function')}")
@@ -43,6 +49,28 @@ def describe(**inputs) -> str:
             text = repr(value)
             parts.append(f"{key}={text if len(text) <= 40 else text[:37] + '...'}")
     return ", ".join(parts)
+
+
+def array_text(value: np.ndarray) -> str:
+    """A small array on one line, e.g. ``[[0.1, -2.5], [3, 4]]`` (4 significant digits)."""
+    if value.ndim == 0:
+        item = value.item()
+        return f"{item:.4g}" if isinstance(item, float) else repr(item)
+    return "[" + ", ".join(array_text(row) for row in value) + "]"
+
+
+def versus(expected: float, got: float) -> str:
+    """``expected X, got Y (difference D)`` with as many digits as it takes to see that
+    X and Y differ (at least 8), and the relative difference when it is small."""
+    for digits in range(8, 18):
+        shown = f"{expected:.{digits}g}", f"{got:.{digits}g}"
+        if shown[0] != shown[1]:
+            break
+    difference = got - expected
+    text = f"expected {shown[0]}, got {shown[1]} (difference {difference:.3g}"
+    if expected != 0 and abs(difference / expected) < 1e-3:
+        text += f", relative {abs(difference / expected):.2g}"
+    return text + ")"
 
 
 def kind_of(value) -> str:
@@ -88,10 +116,7 @@ def check_scalar(got, expected, name: str = "value", inputs: str = "", rtol=1e-6
             "(exp of a large number) or a division by zero."
         )
     if not abs(value - expected) <= atol + rtol * abs(expected):
-        raise AssertionError(
-            f"{name}{_where(inputs)} is wrong: expected {expected:.8g}, got {value:.8g} "
-            f"(difference {value - expected:.3g})."
-        )
+        raise AssertionError(f"{name}{_where(inputs)} is wrong: {versus(expected, value)}.")
 
 
 def check_shape(got, shape, name: str = "value", inputs: str = ""):
@@ -130,8 +155,7 @@ def check_array(got, expected, name: str = "value", inputs: str = "", rtol=1e-6,
         ix = _first(wrong)
         raise AssertionError(
             f"{name}{_where(inputs)} is wrong at {int(wrong.sum())} of {wrong.size} entries. "
-            f"First wrong entry {name}{_index(ix)}: expected {expected[ix]:.8g}, "
-            f"got {values[ix]:.8g}."
+            f"First wrong entry {name}{_index(ix)}: {versus(expected[ix], values[ix])}."
         )
 
 
