@@ -9,6 +9,7 @@ For each assignment with a mutation catalog:
 All submissions of an assignment are graded in one `nncourse grade` batch.
 """
 
+import html
 import re
 import tempfile
 from pathlib import Path
@@ -202,6 +203,27 @@ def test_bug_loses_points_with_a_message(batch, assignment, mutant):
     known = [c for c in causes_for(mutant.target) if c.name == mutant.name]
     if known:
         assert any(f"Likely cause: {known[0].message}" in m for m in messages), messages
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
+def test_the_report_lists_the_common_mistakes_and_who_made_them(batch, assignment):
+    result = batch(assignment)
+    report = (result.out / "report.html").read_text()
+    section = report.split("<h2>Common mistakes")[1].split("</table>")[0]
+    rows = re.findall(
+        r"<tr><td><code>(.+?)</code></td><td>(.+?)</td><td>(\d+)</td><td>(.*?)</td></tr>",
+        section,
+    )
+    named = {(f, html.unescape(c)): set(who.split(", ")) for f, c, _, who in rows}
+    expected = 0
+    for m in CATALOGS[assignment]:
+        known = [c for c in causes_for(m.target) if c.name == m.name and m.kind == "bug"]
+        if known:
+            expected += 1
+            student = result.placement[(m.target, m.name)]
+            key = (harness.key(m.target), known[0].message)
+            assert student in named.get(key, set()), (m, sorted(named)[:5])
+    assert expected > 0 and all(int(n) == len(who.split(", ")) for _, _, n, who in rows)
 
 
 @pytest.mark.parametrize("assignment, mutant", per_mutant("alt"))

@@ -9,7 +9,6 @@ solution cells use that grading will not define (a helper written in a scratch c
 ``NameError``.
 """
 
-import re
 import shutil
 import tempfile
 import textwrap
@@ -21,9 +20,9 @@ import nbformat
 from nnkit.validation import Finding, ungraded_names
 
 from .course import Course, CourseError
+from .feedback_summary import graded_target
 
 STUDENT = "self"
-GRADE_ID = re.compile(r"^(?P<target>.+?)_(?:visible|hidden)(?:_\d+)?$")
 
 
 @dataclass
@@ -34,6 +33,7 @@ class CheckResult:
     grade_row: dict
     test_rows: list[dict]
     messages: dict = field(default_factory=dict)  # grade_id -> failure message
+    feedback: Path | None = None  # the feedback page written, if one was asked for
 
 
 def check(
@@ -42,8 +42,10 @@ def check(
     assignment: str | None = None,
     unlock: tuple[str, ...] = (),
     sandbox: bool | None = None,
+    feedback: Path | None = None,
 ) -> CheckResult:
-    """Grade ``notebook`` as ``assignment`` (default: its file name's stem)."""
+    """Grade ``notebook`` as ``assignment`` (default: its file name's stem). With
+    ``feedback``, the notebook's feedback page (as a class gets it) is written there."""
     from .grade import GradeOptions, grade
 
     assignment = assignment or notebook.stem
@@ -66,7 +68,7 @@ def check(
             assignment=assignment,
             out=Path(tmp) / "run",
             workers=1,
-            feedback=False,
+            feedback=feedback is not None,
             progress=False,
             sandbox=sandbox,
             unlock=tuple(unlock),
@@ -75,7 +77,13 @@ def check(
         [row] = [r for r in result.grade_rows if r["notebook"] in course.notebooks(assignment)]
         autograded = opts.out / "autograded" / STUDENT / assignment / f"{row['notebook']}.ipynb"
         messages = failure_messages(autograded) if autograded.is_file() else {}
-    return CheckResult(notebook, assignment, findings, row, result.test_rows, messages)
+        page = opts.out / "feedback" / STUDENT / assignment / f"{row['notebook']}.html"
+        written = None
+        if feedback is not None and page.is_file():
+            feedback.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(page, feedback)
+            written = feedback
+    return CheckResult(notebook, assignment, findings, row, result.test_rows, messages, written)
 
 
 def failure_messages(path: Path) -> dict:
@@ -102,8 +110,7 @@ def check_table(result: CheckResult) -> str:
         lines.append("")
     functions: dict[str, list[dict]] = {}
     for row in result.test_rows:
-        match = GRADE_ID.match(row["grade_id"])
-        functions.setdefault(match["target"] if match else row["grade_id"], []).append(row)
+        functions.setdefault(graded_target(row["grade_id"]), []).append(row)
     width = max([len("function"), *map(len, functions)])
     lines.append(f"{'function':<{width}}  points")
     for target, rows in functions.items():
@@ -121,4 +128,6 @@ def check_table(result: CheckResult) -> str:
     )
     if row["detail"]:
         lines.append(f"  {row['detail']}")
+    if result.feedback is not None:
+        lines.append(f"feedback page: {result.feedback}")
     return "\n".join(lines)

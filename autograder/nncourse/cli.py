@@ -128,6 +128,12 @@ def cmd_release(args) -> int:
     return 0
 
 
+def feedback_path(notebook: str) -> Path:
+    """``work/03_lr_schedules.ipynb`` -> ``work/03_lr_schedules.feedback.html``."""
+    path = Path(notebook)
+    return path.with_name(f"{path.stem}.feedback.html")
+
+
 def cmd_check(args) -> int:
     from .check import check, check_table
 
@@ -138,6 +144,7 @@ def cmd_check(args) -> int:
         args.assignment,
         tuple(args.unlock or ()),
         sandbox=False if args.no_sandbox else None,
+        feedback=None if args.no_feedback else Path(args.feedback or feedback_path(args.notebook)),
     )
     print(check_table(result))
     return 0
@@ -273,6 +280,12 @@ def parser() -> argparse.ArgumentParser:
         help="an assignment whose nnkit answers student code may use (default: none)",
     )
     k.add_argument("--no-sandbox", action="store_true", help="run without bubblewrap")
+    k.add_argument(
+        "--feedback",
+        metavar="FILE",
+        help="where to write the feedback page (default: NOTEBOOK with .feedback.html)",
+    )
+    k.add_argument("--no-feedback", action="store_true", help="write no feedback page")
     k.set_defaults(func=cmd_check)
 
     s = sub.add_parser(

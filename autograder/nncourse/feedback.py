@@ -5,7 +5,9 @@ autogrades: nbgrader's generate_feedback (about 1.4 s a student, mostly Jinja an
 work) only reads the gradebook, so it runs in forked processes over parts of the class,
 one nbgrader run per part so the templates are compiled once per part.
 
-Hidden tests are for grading, not for reading: ``HideHiddenTests`` replaces each hidden
+The page opens with a table per graded function (``feedback_summary``): points, each
+test passed or failed, and the first problem's one-line cause. Hidden tests are for
+grading, not for reading: ``HideHiddenTests`` replaces each hidden
 test cell's code with its name and keeps only the student-facing message of a failure
 (``AssertionError: dW is wrong at ...``), never the traceback, which would quote code.
 """
@@ -55,7 +57,9 @@ def feedback_preprocessors() -> list:
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
-    return [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    from .feedback_summary import SummaryTable
+
+    return [GetGrades, HideHiddenTests, SummaryTable, CSSHTMLHeaderPreprocessor]
 
 
 # ------------------------------------------------------------------ writing the pages

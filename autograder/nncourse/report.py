@@ -9,6 +9,7 @@ import base64
 import csv
 import html
 import io
+import json
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -76,6 +77,27 @@ def pass_rates(test_rows: list[dict]) -> list[tuple[str, float, int]]:
     return sorted(rates, key=lambda x: (x[1], x[0]))
 
 
+def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str]]]:
+    """(function, likely cause, students) for every cause the judge named in this run's
+    verdicts (``executed/STUDENT/ASSIGNMENT/NB.verdicts.json``), most students first."""
+    from .feedback_summary import LIKELY, graded_target
+
+    found: dict[tuple[str, str], set[str]] = {}
+    for path in sorted((out / "executed").glob(f"*/{assignment}/*.verdicts.json")):
+        student = path.parent.parent.name
+        try:
+            verdicts = json.loads(path.read_text()).get("verdicts", {})
+        except (OSError, ValueError):
+            continue
+        for grade_id, verdict in verdicts.items():
+            message = verdict.get("message", "") if isinstance(verdict, dict) else ""
+            if not verdict.get("passed") and LIKELY in message:
+                cause = message.split(LIKELY, 1)[1]
+                found.setdefault((graded_target(grade_id), cause), set()).add(student)
+    rows = [(f, c, sorted(s)) for (f, c), s in found.items()]
+    return sorted(rows, key=lambda r: (-len(r[2]), r[0], r[1]))
+
+
 def _png(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
@@ -107,7 +129,8 @@ def _plots(grade_rows: list[dict], rates) -> tuple[str, str]:
 
 def write_html_report(path: Path, result, assignment: str) -> Path:
     """report.html: warnings, status counts, score statistics, the score histogram, the
-    per-test pass rates (worst first) and the slowest submissions. PNGs are embedded."""
+    per-test pass rates (worst first), the common mistakes (each likely cause with the
+    students who made it) and the slowest submissions. PNGs are embedded."""
     rows, tests = result.grade_rows, result.test_rows
     rates = pass_rates(tests)
     histogram, rate_plot = _plots(rows, rates)
@@ -129,6 +152,11 @@ def write_html_report(path: Path, result, assignment: str) -> Path:
     )
     slow = sorted(((t, s) for s, t in result.seconds.items()), reverse=True)
     slow_rows = "".join(f"<tr><td>{esc(s)}</td><td>{t:.1f} s</td></tr>" for t, s in slow[:10])
+    mistake_rows = "".join(
+        f"<tr><td><code>{esc(f)}</code></td><td>{esc(c)}</td><td>{len(s)}</td>"
+        f"<td>{esc(', '.join(s))}</td></tr>"
+        for f, c, s in common_mistakes(path.parent, assignment)
+    )
     problem_rows = "".join(
         f"<tr><td>{esc(r['student_id'])}</td><td>{esc(r['notebook'])}</td>"
         f"<td>{esc(r['status'])}</td><td>{esc(r['detail'])}</td></tr>"
@@ -150,6 +178,9 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 <h2>Per-test pass rate (most failed first)</h2>
 <img alt="per-test pass rate" src="data:image/png;base64,{rate_plot}">
 <table><tr><th>test</th><th>full points</th><th>students</th></tr>{rate_rows}</table>
+<h2>Common mistakes (the likely causes the judge named)</h2>
+<table><tr><th>function</th><th>likely cause</th><th>students</th><th>who</th></tr>{mistake_rows}
+</table>
 <h2>Notebooks that are not ok</h2>
 <table><tr><th>student</th><th>notebook</th><th>status</th><th>detail</th></tr>{problem_rows}</table>
 <h2>Slowest submissions (execution time in this run)</h2>
