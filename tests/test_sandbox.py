@@ -13,6 +13,9 @@ No assertion here depends on how loaded the machine is: limits are checked by wh
 they stop (a count, a size, an errno, a status), never by how fast.
 """
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import json
 import os
@@ -550,8 +553,13 @@ def test_one_message_over_the_cap_is_the_output_cap_not_a_grader_error(bwrap, wo
 
 def test_comm_buffers_count_against_the_output_cap(bwrap, workdir):
     """Widget messages carry binary buffers outside ``content``: a loop sending 1 MB ones
-    is cut off at output_mb, and they do not pile up in the grader's memory (nbclient
-    would keep widget state and buffers unless told not to)."""
+    is cut off at output_mb, and the grader keeps none of them (nbclient would keep widget
+    state and buffers unless told not to).
+
+    What is measured is what the grader still holds after the run, with freed memory
+    handed back to the system (``malloc_trim``), not its peak: how many messages wait in
+    its queue before the cut depends on how busy the machine is (a peak of 65 MB against
+    a 32 MB cap was seen under load), what it keeps does not."""
     flood = (
         "from ipykernel.comm import Comm\n"
         "c = Comm(target_name='jupyter.widget.probe')\n"
@@ -561,14 +569,21 @@ def test_comm_buffers_count_against_the_output_cap(bwrap, workdir):
     )
     cap = 32
     run(workdir, "print('warm')")  # the grader's own first-use allocations
-    before = _status_mb("VmRSS")
-    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
+    before = _retained_mb()
     result = run(workdir, flood, "print('after')", output_mb=cap)
-    growth = _status_mb("VmHWM") - before
+    kept = _retained_mb() - before
     assert result.status == "error", result.detail
     assert f"sent more than {cap} MB of output" in result.detail
     assert "widgets" not in result.nb.metadata
-    assert growth < 2 * cap, f"the grader grew by {growth} MB"
+    assert kept < cap / 2, f"the grader still holds {kept} MB after the run"
+
+
+def _retained_mb() -> int:
+    """The grader's resident memory once garbage is collected and glibc has handed its
+    free pages back to the system."""
+    gc.collect()
+    ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim(0)
+    return _status_mb("VmRSS")
 
 
 def _status_mb(key: str) -> int:
