@@ -28,6 +28,14 @@ def _start(reference, w, dw, config, **defaults):
     return config
 
 
+def _moved(w, step, config, in_place: bool):
+    """``(w + step, config)``; ``in_place``: the caller's w itself is moved (w += step)."""
+    if in_place:
+        w += step
+        return w, config
+    return w + step, config
+
+
 def _register(graded: str, fn, mistakes: dict[str, tuple[dict, str]]) -> None:
     for name, (switches, message) in mistakes.items():
         cause(graded, name, message)(partial(fn, **switches))
@@ -41,10 +49,7 @@ def _sgd(w, dw, config=None, *, in_place=False, sign=-1.0, divide=False, returns
     step = sign * config["learning_rate"] * (dw / dw.size if divide else dw)
     if returns_step:
         return step, config
-    if in_place:
-        w += step
-        return w, config
-    return w + step, config
+    return _moved(w, step, config, in_place)
 
 
 _register(
@@ -86,10 +91,7 @@ def _momentum(
         step = v_old if old_velocity else v
     if store:
         config["velocity"] = v
-    if in_place:
-        w += step
-        return w, config
-    return w + step, config
+    return _moved(w, step, config, in_place)
 
 
 _register(
@@ -144,10 +146,7 @@ def _nesterov(
         step = mu * v
     else:
         step = sign_prev * mu * v_prev + ((1 - mu) if one_minus else (1 + mu)) * v
-    if in_place:
-        w += step
-        return w, config
-    return w + step, config
+    return _moved(w, step, config, in_place)
 
 
 _register(
@@ -215,10 +214,7 @@ def _adaptive(
             step = -lr * dw / np.sqrt(cache) + eps
         else:
             step = -lr * dw / (np.sqrt(cache) + eps)
-    if in_place:
-        w += step
-        return w, config
-    return w + step, config
+    return _moved(w, step, config, in_place)
 
 
 _EPS_INSIDE = "epsilon is inside the square root: it is added to sqrt(cache), outside it."
@@ -299,10 +295,7 @@ def _adam(
     config.update(m=m_hat if store_hat else m, v=v_hat if store_hat else v)
     if store_t:
         config["t"] = t
-    if in_place:
-        w += step
-        return w, config
-    return w + step, config
+    return _moved(w, step, config, in_place)
 
 
 _register(
