@@ -15,8 +15,9 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_markdown_cell
 from traitlets import Bool
 
+from .diagnoses import LIKELY
+
 GRADE_ID = re.compile(r"^(?P<target>.+?)_(?P<kind>visible|hidden)(?:_(?P<n>\d+))?$")
-LIKELY = "Likely cause: "
 CAUSE_CHARS = 220
 
 STYLE = """<style>

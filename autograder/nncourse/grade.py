@@ -312,7 +312,7 @@ class Batch:
             record.fingerprint = submission_hash(self.out, self.assignment, record.entries, rule)
         self.contexts: dict[str, NotebookContext] = {}
         self.fingerprints: dict[tuple, str] = {}  # (student, notebook) -> solutions_hash
-        self.findings: dict[tuple, list] = {}  # (student, notebook) -> ungraded_names
+        self.sources: dict[tuple, Path | None] = {}  # (student, notebook) -> as submitted
         self.result = GradeResult()
 
     def _context(self, stem: str) -> NotebookContext:
@@ -364,7 +364,7 @@ class Batch:
         submitted = self.out / "submitted" / rel / f"{entry.notebook}.ipynb"
         executed = self.out / "executed" / rel / f"{entry.notebook}.ipynb"
         nb = nbformat.read(submitted, as_version=4)
-        self.findings[(entry.student, entry.notebook)] = hints_for(entry.source)
+        self.sources[(entry.student, entry.notebook)] = entry.source
         notes = restore_structure(nb, context.release)
         if notes:  # nbgrader's autograde reads submitted/: it must see the same cells
             nbformat.write(nb, submitted)
@@ -398,9 +398,9 @@ class Batch:
         path = path / f"{result.notebook}.ipynb"
         try:
             verdicts = judge_executed(self._context(result.notebook), result, path)
-            verdicts = with_hints(
-                verdicts, self.findings.get((result.student, result.notebook), [])
-            )
+            if any(not v.passed and v.ename == "NameError" for v in verdicts.values()):
+                source = self.sources.get((result.student, result.notebook))
+                verdicts = with_hints(verdicts, hints_for(source))  # only then: a static check
         except Exception as err:  # noqa: BLE001 - a grader bug: this notebook, not the batch
             why = f"the grader could not judge this notebook: {type(err).__name__}: {err}"
             print(f"warning: {result.student}/{result.notebook}: {why}"[:300], file=sys.stderr)

@@ -172,8 +172,8 @@ class Plan:
             else:
                 failure = judge(case, outcome, ref)
                 if failure is not None:
-                    message = likely(failure.message, diagnose(case, prog, outcome))
-                    return Verdict(False, message, failure.ename)
+                    named = likely(failure.message, diagnose(case, prog, outcome))
+                    failure = Failure(named, failure.ename)
             if failure is not None:
                 return Verdict(False, failure.message, failure.ename)
         return Verdict(True)

@@ -80,7 +80,8 @@ def pass_rates(test_rows: list[dict]) -> list[tuple[str, float, int]]:
 def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str]]]:
     """(function, likely cause, students) for every cause the judge named in this run's
     verdicts (``executed/STUDENT/ASSIGNMENT/NB.verdicts.json``), most students first."""
-    from .feedback_summary import LIKELY, graded_target
+    from .diagnoses import LIKELY
+    from .feedback_summary import graded_target
 
     found: dict[tuple[str, str], set[str]] = {}
     for path in sorted((out / "executed").glob(f"*/{assignment}/*.verdicts.json")):

@@ -22,17 +22,19 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from nnkit.answers import reference
-from nnkit.checks.case import Case, argument_key, ref_data
+from nnkit.checks.case import Case
 from nnkit.checks.compare import check_like
-from nnkit.checks.judging import Outcome, read_outcome
+from nnkit.checks.judging import Outcome, after_key, read_outcome, want_key
 from nnkit.checks.run import run_case
 
 MODULES = ("nb01", "nb02", "nb03", "nb04")  # the notebooks whose causes are written
 VALUE_CHECKS = ("value",)  # the check kinds a cause's outputs are compared on
+LIKELY = "Likely cause: "  # how a message names its cause
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,18 @@ def cause(graded: str, name: str, message: str):
         return fn
 
     return register
+
+
+def causes(graded: str, mistakes: dict[str, tuple[Callable, str]]) -> None:
+    """Register ``{name: (fn, message)}`` as the mistakes of ``graded``."""
+    for name, (fn, message) in mistakes.items():
+        cause(graded, name, message)(fn)
+
+
+def switched(graded: str, fn: Callable, mistakes: dict[str, tuple[dict, str]]) -> None:
+    """Register ``{name: (switches, message)}``: each mistake is ``fn``, a version of the
+    graded function with a keyword switch per mistake, with its switches on."""
+    causes(graded, {n: (partial(fn, **s), m) for n, (s, m) in mistakes.items()})
 
 
 def _load() -> None:
@@ -115,14 +129,13 @@ def fits(case: Case, student: Outcome, mistaken: Outcome) -> bool:
             compared += case.steps[index].raises is None  # the same unexpected error
     for chk in case.checks:
         if chk.kind == "unchanged":  # what the call left in its argument: the same?
-            key = (chk.after, argument_key(case, chk.after, chk.arg))
+            key = after_key(case, chk)
             if not _same(student.after.get(key), mistaken.after.get(key), chk):
                 return False
             continue
         if chk.kind not in VALUE_CHECKS or chk.ref is None:
             continue
-        step, path = ref_data(chk.ref)
-        key = (chk.after, step, tuple((kind, k) for kind, k in path))
+        key = want_key(chk)
         if key not in student.want or key not in mistaken.want:
             continue
         (status, got), (their_status, expected) = student.want[key], mistaken.want[key]
@@ -169,4 +182,4 @@ def _same(ours, theirs, chk) -> bool:
 
 def likely(message: str, known: Cause | None) -> str:
     """``message`` with the cause named, if there is one."""
-    return f"{message} Likely cause: {known.message}" if known else message
+    return f"{message} {LIKELY}{known.message}" if known else message

@@ -15,7 +15,7 @@ import numpy as np
 
 from nnkit import gradcheck, linear
 
-from . import cause
+from . import cause, switched
 
 # ------------------------------------------------------------------ numerical gradients
 
@@ -27,18 +27,14 @@ def _numerical(f, x, h=1e-5, *, kind="centred", divide=2.0, sign=1.0, precedence
         old = x[ix]
         x[ix] = old + h
         plus = f(x)
-        x[ix] = old - h
+        x[ix] = old if kind == "forward" else old - h
         minus = f(x)
         x[ix] = old
-        if kind == "forward":
-            x[ix] = old + h
-            plus = f(x)
-            x[ix] = old
-            grad[ix] = (plus - f(x)) / h
-        elif precedence:
+        if precedence:
             grad[ix] = (plus - minus) / 2 * h
         else:
-            grad[ix] = sign * (plus - minus) / (divide * h)
+            step = h if kind == "forward" else divide * h
+            grad[ix] = sign * (plus - minus) / step
     return grad
 
 
@@ -237,11 +233,18 @@ SVM_CAUSES = {
         "active margins of its sample.",
     ),
 }
-for graded in ("svm_loss_naive", "svm_loss_vectorized"):
-    for name, (switches, message) in SVM_CAUSES.items():
-        if name == "counts_correct_class" and graded == "svm_loss_vectorized":
-            switches = {**switches, "self_in_count": True}  # and -sum(mask) counts it too
-        cause(graded, name, message)(partial(_svm, **switches))
+switched("svm_loss_naive", _svm, SVM_CAUSES)
+switched(  # the vectorized -sum(mask) counts the correct class's own margin too
+    "svm_loss_vectorized",
+    _svm,
+    {
+        **SVM_CAUSES,
+        "counts_correct_class": (
+            {"skip_correct": False, "self_in_count": True},
+            SVM_CAUSES["counts_correct_class"][1],
+        ),
+    },
+)
 
 
 def _softmax(
@@ -312,5 +315,4 @@ SOFTMAX_CAUSES = {
     "reg_W_in_dW": ({"reg_grad": 1.0}, _REG_GRAD),
 }
 for graded in ("softmax_loss_naive", "softmax_loss_vectorized"):
-    for name, (switches, message) in SOFTMAX_CAUSES.items():
-        cause(graded, name, message)(partial(_softmax, **switches))
+    switched(graded, _softmax, SOFTMAX_CAUSES)

@@ -17,7 +17,7 @@ import numpy as np
 
 from nnkit import optim
 
-from . import cause
+from . import switched
 
 
 def _start(reference, w, dw, config, **defaults):
@@ -36,11 +36,6 @@ def _moved(w, step, config, in_place: bool):
     return w + step, config
 
 
-def _register(graded: str, fn, mistakes: dict[str, tuple[dict, str]]) -> None:
-    for name, (switches, message) in mistakes.items():
-        cause(graded, name, message)(partial(fn, **switches))
-
-
 # ----------------------------------------------------------------------------------- sgd
 
 
@@ -52,7 +47,7 @@ def _sgd(w, dw, config=None, *, in_place=False, sign=-1.0, divide=False, returns
     return _moved(w, step, config, in_place)
 
 
-_register(
+switched(
     "sgd",
     _sgd,
     {
@@ -94,7 +89,7 @@ def _momentum(
     return _moved(w, step, config, in_place)
 
 
-_register(
+switched(
     "sgd_momentum",
     _momentum,
     {
@@ -149,7 +144,7 @@ def _nesterov(
     return _moved(w, step, config, in_place)
 
 
-_register(
+switched(
     "nesterov_momentum",
     _nesterov,
     {
@@ -221,7 +216,7 @@ _EPS_INSIDE = "epsilon is inside the square root: it is added to sqrt(cache), ou
 _IN_PLACE = "w is changed in place (w -= ...): return a new array."
 _CACHE_NOT_STORED = "the cache is not kept in config['cache'], so every step starts from zero."
 _NO_SQRT = "the step divides by the cache: divide by its square root, sqrt(cache) + eps."
-_register(
+switched(
     "adagrad",
     partial(_adaptive, rule="adagrad"),
     {
@@ -241,7 +236,7 @@ _register(
         "in_place": ({"in_place": True}, _IN_PLACE),
     },
 )
-_register(
+switched(
     "rmsprop",
     partial(_adaptive, rule="rmsprop"),
     {
@@ -298,7 +293,7 @@ def _adam(
     return _moved(w, step, config, in_place)
 
 
-_register(
+switched(
     "adam",
     _adam,
     {

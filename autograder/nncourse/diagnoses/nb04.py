@@ -12,13 +12,7 @@ import numpy as np
 
 from nnkit import layers
 
-from . import cause
-
-
-def _register(graded: str, mistakes: dict) -> None:
-    for name, (fn, message) in mistakes.items():
-        cause(graded, name, message)(fn)
-
+from . import causes
 
 # ------------------------------------------------------------------------ affine layer
 
@@ -36,7 +30,7 @@ def _rows(x):
     return x.reshape(x.shape[0], -1)
 
 
-_register(
+causes(
     "affine_forward",
     {
         "forgot_bias": (
@@ -61,7 +55,7 @@ def _affine_backward(dx=None, dw=None, db=None):
     return backward
 
 
-_register(
+causes(
     "affine_backward",
     {
         "dx_not_reshaped": (
@@ -110,7 +104,7 @@ def _relu_forward(fn, in_place=False):
     return forward
 
 
-_register(
+causes(
     "relu_forward",
     {
         "returns_mask": (
@@ -141,7 +135,7 @@ def _relu_backward(fn):
     return backward
 
 
-_register(
+causes(
     "relu_backward",
     {
         "mask_at_zero": (
@@ -182,7 +176,7 @@ def _sigmoid_forward(fn):
     return forward
 
 
-_register(
+causes(
     "sigmoid_forward",
     {
         "missing_minus": (
@@ -221,7 +215,7 @@ def _sigmoid_backward(fn):
     return backward
 
 
-_register(
+causes(
     "sigmoid_backward",
     {
         "missing_one_minus": (
@@ -299,7 +293,7 @@ def _with(fn, **switches):
 
 _NOT_AVERAGED_LOSS = "the loss is summed over the batch: average it over N."
 _NOT_AVERAGED_GRAD = "dscores is not divided by N: the loss is a mean, so its gradient is too."
-_register(
+causes(
     "softmax_loss",
     {
         "no_average": (_with(_softmax, average_loss=False), _NOT_AVERAGED_LOSS),
@@ -334,7 +328,7 @@ _register(
         ),
     },
 )
-_register(
+causes(
     "svm_loss",
     {
         "counts_correct_class": (

@@ -209,7 +209,7 @@ def _judge_check(case: Case, chk, student: Outcome, reference: Outcome | None) -
     source = chk.ref.step if chk.ref is not None else chk.after
     inputs = inputs_text(case, source)
     if chk.kind == "unchanged":
-        key = _after_key(case, chk)
+        key = after_key(case, chk)
         status, after = student.after[key]
         if status != "value":
             raise AssertionError(f"{chk.name}{_for(inputs)} could not be read back after the call.")
@@ -236,7 +236,7 @@ def _judge_check(case: Case, chk, student: Outcome, reference: Outcome | None) -
     if expected is REFERENCE:
         if reference is None:
             raise BadCase("this check needs the reference run")
-        status, expected = reference.want[_key(chk.after, ref_data(chk.ref))]
+        status, expected = reference.want[want_key(chk)]
         if status != "value":
             raise BadCase(f"the reference run has no {chk.ref.label}: {expected}")
     step = case.steps[chk.ref.step]
@@ -248,8 +248,14 @@ def _for(inputs: str) -> str:
     return f" for input {inputs}" if inputs else ""
 
 
-def _after_key(case: Case, chk) -> tuple:
+def after_key(case: Case, chk) -> tuple:
+    """The key in ``Outcome.after`` of what an "unchanged" check reads back."""
     return chk.after, argument_key(case, chk.after, chk.arg)
+
+
+def want_key(chk) -> tuple:
+    """The key in ``Outcome.want`` of the value a check compares."""
+    return _key(chk.after, ref_data(chk.ref))
 
 
 def _got(outcome: Outcome, when: int, ref, inputs: str):
