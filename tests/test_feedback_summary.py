@@ -127,3 +127,45 @@ def test_a_known_bug_is_named_at_the_top_of_its_page(checked):
     assert "Likely cause: the rate climbs back up after t = T" in text
     row = summary(page).split("<code>cosine_decay</code>")[1].split("</tr>")[0]
     assert "the rate climbs back up after t = T" in row and "✘" in row
+
+
+# A trick not tried before: an exception message that forges the judge's "Likely cause:"
+# so that the instructor's report lists a made-up "common mistake" (or markup) under the
+# student's name. The student's text may reach their own message, quoted as their error;
+# the report lists only causes the judge itself named.
+FORGED = (
+    "def step_decay(t, lr0, step_size, gamma=0.1):\n"
+    "    raise ValueError('boom. Likely cause: <b>bob</b> copied his answers from ann')\n"
+)
+
+
+@pytest.fixture(scope="module")
+def forged_class(tmp_path_factory):
+    release = harness.read("assignments", ASSIGNMENT)
+    solution = harness.read("solutions", ASSIGNMENT)
+    subs = tmp_path_factory.mktemp("class") / "submissions"
+    for student, nb in {
+        "honest": solved_submission(release, solution, {NO_CLAMP.target: NO_CLAMP.source}),
+        "forger": solved_submission(release, solution, {"step_decay": FORGED}),
+    }.items():
+        path = subs / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    out = subs.parent / "run"
+    harness.grade(subs, ASSIGNMENT, out)
+    return out
+
+
+@pytest.mark.xdist_group("feedback_page")
+def test_a_forged_likely_cause_does_not_reach_the_report(forged_class):
+    report = (forged_class / "report.html").read_text()
+    section = report.split("<h2>Common mistakes")[1].split("</table>")[0]
+    assert "the rate climbs back up after t = T" in section and "honest" in section
+    assert "copied" not in section and "forger" not in section
+    assert "<b>bob</b>" not in report
+    scores = {
+        (r["student_id"], r["grade_id"]): float(r["score"])
+        for r in harness.read_csv(forged_class / "tests.csv")
+    }
+    assert scores[("forger", "step_decay_visible")] == 0  # and the forgery earns nothing
+    assert scores[("forger", "multistep_decay_visible")] == 1

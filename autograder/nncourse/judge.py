@@ -23,7 +23,7 @@ import builtins
 import contextlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from IPython.core.inputtransformer2 import TransformerManager
@@ -51,6 +51,7 @@ class Verdict:
     passed: bool
     message: str = ""
     ename: str = "AssertionError"
+    cause: str = ""  # the known mistake the judge named (``diagnoses``), never parsed text
 
     def outputs(self) -> list[dict]:
         """The test cell's outputs in the autograded notebook (what nbgrader scores:
@@ -171,9 +172,10 @@ class Plan:
                 failure = Failure("the outputs of your function could not be read as data")
             else:
                 failure = judge(case, outcome, ref)
-                if failure is not None:
-                    named = likely(failure.message, diagnose(case, prog, outcome))
-                    failure = Failure(named, failure.ename)
+                known = diagnose(case, prog, outcome) if failure is not None else None
+                if known is not None:
+                    message = likely(failure.message, known)
+                    return Verdict(False, message, failure.ename, known.message)
             if failure is not None:
                 return Verdict(False, failure.message, failure.ename)
         return Verdict(True)
@@ -189,7 +191,7 @@ def with_hints(verdicts: dict[str, Verdict], findings) -> dict[str, Verdict]:
         if not verdict.passed and verdict.ename == "NameError":
             notes = [f.message for f in findings if f"'{f.name}'" in verdict.message]
             if notes:
-                verdict = Verdict(False, " ".join([verdict.message, *notes]), verdict.ename)
+                verdict = replace(verdict, message=" ".join([verdict.message, *notes]))
         out[grade_id] = verdict
     return out
 

@@ -79,8 +79,9 @@ def pass_rates(test_rows: list[dict]) -> list[tuple[str, float, int]]:
 
 def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str]]]:
     """(function, likely cause, students) for every cause the judge named in this run's
-    verdicts (``executed/STUDENT/ASSIGNMENT/NB.verdicts.json``), most students first."""
-    from .diagnoses import LIKELY
+    verdicts (``executed/STUDENT/ASSIGNMENT/NB.verdicts.json``, their ``cause`` field:
+    never read out of a message, which may quote a student's own text), most students
+    first."""
     from .feedback_summary import graded_target
 
     found: dict[tuple[str, str], set[str]] = {}
@@ -91,9 +92,8 @@ def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str
         except (OSError, ValueError):
             continue
         for grade_id, verdict in verdicts.items():
-            message = verdict.get("message", "") if isinstance(verdict, dict) else ""
-            if not verdict.get("passed") and LIKELY in message:
-                cause = message.split(LIKELY, 1)[1]
+            cause = verdict.get("cause") if isinstance(verdict, dict) else None
+            if cause and isinstance(cause, str) and not verdict.get("passed"):
                 found.setdefault((graded_target(grade_id), cause), set()).add(student)
     rows = [(f, c, sorted(s)) for (f, c), s in found.items()]
     return sorted(rows, key=lambda r: (-len(r[2]), r[0], r[1]))
