@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 
+from nncourse import check
 from nncourse.course import Course
 from nncourse.mutate import solved_submission
 
@@ -274,15 +275,14 @@ def read_csv(path: Path) -> list[dict]:
 def failure_messages(out: Path, assignment: str, student: str) -> dict:
     """grade_id -> 'ename: evalue' for each failed test cell of an autograded notebook."""
     path = out / "autograded" / student / assignment / f"{assignment}.ipynb"
-    if not path.is_file():
-        return {}
-    messages = {}
-    for cell in test_cells(nbformat.read(path, as_version=4)):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                grade_id = cell.metadata["nbgrader"]["grade_id"]
-                messages[grade_id] = f"{output['ename']}: {output['evalue']}"
-    return messages
+    return check.failure_messages(path) if path.is_file() else {}
+
+
+def passed_notes(out: Path, assignment: str, student: str) -> dict:
+    """grade_id -> the message of each test cell that passed with one ("passed: ..."),
+    e.g. a model that is right although a layer it calls is not."""
+    path = out / "autograded" / student / assignment / f"{assignment}.ipynb"
+    return check.passed_notes(path) if path.is_file() else {}
 
 
 def run_batch(assignment: str, mutants, tmp: Path) -> BatchResult:

@@ -20,7 +20,7 @@ import nbformat
 from nnkit.validation import Finding, ungraded_names
 
 from .course import Course, CourseError
-from .feedback_summary import graded_target
+from .grade_ids import graded_target
 
 STUDENT = "self"
 
@@ -33,6 +33,7 @@ class CheckResult:
     grade_row: dict
     test_rows: list[dict]
     messages: dict = field(default_factory=dict)  # grade_id -> failure message
+    notes: dict = field(default_factory=dict)  # grade_id -> message of a passed test
     feedback: Path | None = None  # the feedback page written, if one was asked for
 
 
@@ -77,13 +78,16 @@ def check(
         [row] = [r for r in result.grade_rows if r["notebook"] in course.notebooks(assignment)]
         autograded = opts.out / "autograded" / STUDENT / assignment / f"{row['notebook']}.ipynb"
         messages = failure_messages(autograded) if autograded.is_file() else {}
+        notes = passed_notes(autograded) if autograded.is_file() else {}
         page = opts.out / "feedback" / STUDENT / assignment / f"{row['notebook']}.html"
         written = None
         if feedback is not None and page.is_file():
             feedback.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(page, feedback)
             written = feedback
-    return CheckResult(notebook, assignment, findings, row, result.test_rows, messages, written)
+    return CheckResult(
+        notebook, assignment, findings, row, result.test_rows, messages, notes, written
+    )
 
 
 def failure_messages(path: Path) -> dict:
@@ -95,6 +99,18 @@ def failure_messages(path: Path) -> dict:
             if grade_id and output.get("output_type") == "error":
                 messages[grade_id] = f"{output['ename']}: {output['evalue']}"
     return messages
+
+
+def passed_notes(path: Path) -> dict:
+    """grade_id -> the message of each test cell that passed with one ("passed: ...")."""
+    notes = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            if grade_id and text.startswith("passed: "):
+                notes[grade_id] = text.removeprefix("passed: ").strip()
+    return notes
 
 
 def check_table(result: CheckResult) -> str:
@@ -120,6 +136,10 @@ def check_table(result: CheckResult) -> str:
         for r in rows:
             if r["grade_id"] in result.messages and float(r["score"]) < float(r["max_score"]):
                 lines.append(f"{'':<{width}}    {r['grade_id']}: {result.messages[r['grade_id']]}")
+            elif r["grade_id"] in result.notes:
+                lines.append(
+                    f"{'':<{width}}    {r['grade_id']} passed: {result.notes[r['grade_id']]}"
+                )
     row = result.grade_row
     lines.append("")
     lines.append(

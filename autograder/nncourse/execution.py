@@ -10,7 +10,10 @@ The notebook a worker executes is built here, not taken from the student
   release's stub where the student has none);
 - each test cell replaced by a one-line probe that runs that cell's cases on the
   student's functions and sends the outputs back as data. The test cell's code, its
-  hidden tests and every expected value stay in the grader.
+  hidden tests and every expected value stay in the grader;
+- last, for each test cell of a method that builds on other graded functions (a model's
+  ``loss`` on the layers), a probe that runs its cases again with correct versions of
+  them (``nncourse.rerun``).
 
 So a student cannot edit, delete or reorder a test or an import, their free cells are not
 run, and the kernel holds no reference and no verdict. Workers only execute (``run_job``,
@@ -35,6 +38,8 @@ from nnkit.checks.sealed import CASES_FILE
 from .edition import nnkit_source
 from .files import atomic_write
 from .judge import NOT_RUN_ENAME as NOT_RUN
+from .judge import substitutes, test_cells
+from .rerun import MARK, correct_source, probe_call
 from .sandbox import Limits, execute
 from .structure import nbgrader_meta
 
@@ -78,6 +83,14 @@ def worker_notebook(student_nb, source_nb, release_nb):
         elif meta.get("grade"):
             source = probe_source(grade_id)
         nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"nbgrader": dict(meta)}))
+    for cell in test_cells(source_nb):
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        names = substitutes(grade_id)
+        if names:
+            again = probe_call(grade_id, correct_source(names))
+            nb.cells.append(
+                nbformat.v4.new_code_cell(again, metadata={"nncourse": {MARK: grade_id}})
+            )
     return nb
 
 

@@ -15,8 +15,11 @@ reference, an expected value or the cell's code.
 plain data, compares them with the references (``nnkit.checks.judging``) and returns one
 ``Verdict`` per test cell: passed, or the first failing case's message. A probe whose
 message is missing, malformed, or about another cell is a failure ("did not run" or
-"could not be read"), never a pass. This module never imports student code and never
-calls into the student's kernel; see autograder/README.md, "Trust boundary".
+"could not be read"), never a pass. A test of a method that builds on other graded
+functions (a model's ``loss`` on the layers) is also judged on its second run, with
+correct layers (``nncourse.rerun``), so that a wrong layer costs only its own points.
+This module never imports student code and never calls into the student's kernel; see
+autograder/README.md, "Trust boundary".
 """
 
 import builtins
@@ -29,13 +32,15 @@ import numpy as np
 from IPython.core.inputtransformer2 import TransformerManager
 
 import nnkit.checks
-from nnkit.answers import reference
+from nnkit.answers import builds_on, reference
 from nnkit.checks.case import Graded, collecting, program
 from nnkit.checks.judging import BadCase, Failure, judge, read_outcome, reference_outcome
 from nnkit.checks.sealed import MIME
 from nnkit.checks.wire import WireError
 
 from .diagnoses import diagnose, likely
+from .grade_ids import graded_target, method_of
+from .rerun import MARK, WITH
 from .structure import nbgrader_meta
 
 PASSED_TEXT = "passed"
@@ -55,9 +60,11 @@ class Verdict:
 
     def outputs(self) -> list[dict]:
         """The test cell's outputs in the autograded notebook (what nbgrader scores:
-        an error output gives 0 points, none gives full points)."""
+        an error output gives 0 points, none gives full points). A passed test may carry
+        a message too (a model that is right although a layer it calls is not)."""
         if self.passed:
-            return [{"output_type": "stream", "name": "stdout", "text": f"{PASSED_TEXT}\n"}]
+            text = f"{PASSED_TEXT}: {self.message}" if self.message else PASSED_TEXT
+            return [{"output_type": "stream", "name": "stdout", "text": f"{text}\n"}]
         return [
             {
                 "output_type": "error",
@@ -98,6 +105,13 @@ def _source(cell) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
+def substitutes(grade_id: str) -> tuple[str, ...]:
+    """The graded functions that the method of test cell ``grade_id`` builds on, whose
+    correct versions its cases run with a second time (``nncourse.rerun``)."""
+    method = method_of(grade_id)
+    return builds_on(method) if method else ()
+
+
 def collect_cases(source: str, graded: set[str], grade_id: str = "<cell>") -> list:
     """The cases a test cell states, read in collect mode in this process."""
     code = TransformerManager().transform_cell(source)
@@ -121,6 +135,7 @@ class CellPlan:
     cases: list
     programs: list[dict]
     references: list  # Outcome | None per case
+    uses: tuple = ()  # graded functions whose correct versions a second run uses
 
 
 class Plan:
@@ -143,7 +158,8 @@ class Plan:
                     references.append(reference_outcome(case, prog, reference))
                 except BadCase as err:
                     raise PlanError(f"test cell {grade_id}: {err}") from None
-            cells[grade_id] = CellPlan(grade_id, cases, programs, references)
+            uses = substitutes(grade_id)
+            cells[grade_id] = CellPlan(grade_id, cases, programs, references, uses)
         return cls(cells)
 
     def payload(self) -> str:
@@ -155,9 +171,15 @@ class Plan:
         """A verdict for every test cell, from an executed worker notebook (a dict as
         read by ``json``). ``reason`` says why a cell without results did not run."""
         messages = probe_messages(executed_nb)
-        return {g: self.judge_cell(c, messages.get(g), reason) for g, c in self.cells.items()}
+        verdicts = {g: self.judge_cell(c, messages.get(g), reason) for g, c in self.cells.items()}
+        again = rerun_messages(executed_nb)
+        for grade_id, cell in self.cells.items():
+            if cell.uses and not verdicts[grade_id].passed and grade_id in again:
+                rerun = self.judge_cell(cell, again[grade_id], reason, diagnosis=False)
+                verdicts[grade_id] = with_correct_layers(cell, verdicts, rerun.passed)
+        return verdicts
 
-    def judge_cell(self, cell: CellPlan, message, reason: str) -> "Verdict":
+    def judge_cell(self, cell: CellPlan, message, reason: str, diagnosis=True) -> "Verdict":
         if message is None:
             why = f"this test did not run: {reason}" if reason else "this test did not run"
             return Verdict(False, why, NOT_RUN_ENAME)
@@ -172,13 +194,46 @@ class Plan:
                 failure = Failure("the outputs of your function could not be read as data")
             else:
                 failure = judge(case, outcome, ref)
-                known = diagnose(case, prog, outcome) if failure is not None else None
+                known = diagnose(case, prog, outcome) if failure and diagnosis else None
                 if known is not None:
                     message = likely(failure.message, known)
                     return Verdict(False, message, failure.ename, known.message)
             if failure is not None:
                 return Verdict(False, failure.message, failure.ename)
         return Verdict(True)
+
+
+def with_correct_layers(cell: CellPlan, verdicts: dict, passed: bool) -> "Verdict":
+    """The verdict of a method's test that failed with the student's own layers, given
+    whether it passed its second run, with correct ones (``passed``). Only that bit of
+    the second run is used: its outputs never reach the student."""
+    own, method = verdicts[cell.grade_id], method_of(cell.grade_id)
+    wrong = [
+        name
+        for name in cell.uses
+        if any(not v.passed and graded_target(g) == name for g, v in verdicts.items())
+    ]
+    named = [f"`{name}`" for name in wrong]
+    listed = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else "".join(named)
+    if passed and wrong:
+        verb, whose = ("is", "its") if len(wrong) == 1 else ("are", "their")
+        return Verdict(
+            True,
+            f"{method} is right: with correct layers it passes this test, so it keeps its "
+            f"points. With your own layers it fails because {listed} {verb} wrong: see "
+            f"{whose} own tests.",
+        )
+    if passed:
+        return Verdict(
+            True,
+            f"{method} is right: with correct layers it passes this test, so it keeps its "
+            f"points. With your own layers, which pass their own tests, it fails: check "
+            f"how {method} calls them. With your own layers: {own.message}",
+        )
+    if wrong:
+        also = f" It fails with correct layers too, so the mistake is in {method} itself."
+        return replace(own, message=own.message + also)
+    return own
 
 
 def with_hints(verdicts: dict[str, Verdict], findings) -> dict[str, Verdict]:
@@ -194,6 +249,28 @@ def with_hints(verdicts: dict[str, Verdict], findings) -> dict[str, Verdict]:
                 verdict = replace(verdict, message=" ".join([verdict.message, *notes]))
         out[grade_id] = verdict
     return out
+
+
+def rerun_messages(executed_nb) -> dict:
+    """grade_id -> the results message of that test cell's second run (a worker cell
+    marked ``{"nncourse": {MARK: grade_id}}``, whose message says ``"with": WITH``)."""
+    found = {}
+    for cell in executed_nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nncourse", {})
+        grade_id = meta.get(MARK) if isinstance(meta, dict) else None
+        if not isinstance(grade_id, str) or grade_id in found:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data") if isinstance(output, dict) else None
+            message = data.get(MIME) if isinstance(data, dict) else None
+            if (
+                isinstance(message, dict)
+                and message.get("cell") == grade_id
+                and message.get("with") == WITH
+            ):
+                found[grade_id] = message
+                break
+    return found
 
 
 def probe_messages(executed_nb) -> dict:

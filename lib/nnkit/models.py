@@ -58,7 +58,17 @@ def _check_dims(dims: dict, weight_scale, reg) -> None:
         raise ValueError(f"reg must be >= 0, got {reg}")
 
 
-@answer("04_neural_networks")
+# The layers a student's loss calls: their own, graded on their own tests (``builds_on``).
+STUDENT_LAYERS = (
+    "affine_forward",
+    "affine_backward",
+    "relu_forward",
+    "relu_backward",
+    "softmax_loss",
+)
+
+
+@answer("04_neural_networks", uses={"loss": STUDENT_LAYERS})
 class TwoLayerNet:
     """affine - relu - affine - softmax.
 
@@ -111,7 +121,7 @@ ACTIVATIONS = {
 }
 
 
-@answer("04_neural_networks")
+@answer("04_neural_networks", uses={"loss": STUDENT_LAYERS})
 class FullyConnectedNet:
     """{affine - activation} x (L - 1) - affine - softmax, with L = len(hidden_dims) + 1.
 
