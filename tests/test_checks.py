@@ -114,3 +114,32 @@ def test_check_unchanged_forgives_round_off_only_when_asked():
     message(lambda: check_unchanged(x, roundtrip))
     assert "entry x[0] changed" in message(lambda: check_unchanged(x, x + 1e-5, rtol=1e-12))
     check_unchanged(np.array([1, 2]), np.array([1, 2]))
+
+
+def test_a_failed_check_shows_no_frame_of_nnkit():
+    """In Jupyter (Validate, the student's own runs), a failing visible test shows the
+    message, not the frames of nnkit.checks; the kernel still reports an AssertionError.
+    Guards nnkit.checks.case.failed's use of IPython's ``_render_traceback_``."""
+    import re
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import numpy as np\nfrom nnkit.checks import Case, check\n"
+            "def sgd(w, dw, config=None):\n    return w, config"
+        ),
+        nbformat.v4.new_code_cell(
+            "check(Case(sgd, np.ones(3), np.ones(3), {'learning_rate': 0.1},\n"
+            "           returns=('w', 'config')).like_reference('w'))"
+        ),
+    ]
+    NotebookClient(nb, allow_errors=True, timeout=60).execute()
+    [error] = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
+    assert error.ename == "AssertionError"
+    assert "expected 0.9, got 1" in error.evalue
+    assert text == f"AssertionError: {error.evalue}"
+    assert "nnkit" not in text and "case.py" not in text

@@ -367,7 +367,18 @@ def check(*cases: Case) -> None:
     for case in cases:
         failure = judge_locally(case)
         if failure is not None:
-            raise AssertionError(failure.message) from None
+            raise failed(failure.message)
+
+
+def failed(message: str) -> AssertionError:
+    """The ``AssertionError`` a failed check raises. IPython shows an exception with a
+    ``_render_traceback_`` as the lines it returns: here the message alone, without the
+    frames of this package, which say nothing about the student's code (guarded by
+    tests/test_checks.py, ``test_a_failed_check_shows_no_frame_of_nnkit``)."""
+    error = AssertionError(message)
+    error._render_traceback_ = lambda: [f"AssertionError: {message}"]
+    error.__suppress_context__ = True
+    return error
 
 
 # ------------------------------------------------------------------- the wire program
