@@ -2,11 +2,14 @@
 
 Every bug of a notebook's mutation catalog is run, in this process, on every case of its
 function's test cells (the instructor's, hidden ones included), and judged as the grader
-judges (``Plan.judge_cell``: reference outcomes, ``judge``, ``diagnose``). A bug with a
-registered cause of its own name must have that cause named in some failed cell; no
-correct alternative may fail (so none is diagnosed). The share of the catalog's bugs
-whose cause is named is printed: the diagnosis rate. (tests/test_assignments.py checks
-the same through the whole grading pipeline.)
+judges (``Plan.judge_cell``: reference outcomes, ``judge``, ``diagnose``). A bug in a
+method of a graded class (``TwoLayerNet.loss``) runs as nnkit's class with that method
+replaced, its layer calls going to nnkit's layers, as the solution's would. A bug with a
+registered cause of its own name must have that cause named in some failed cell, and
+only causes of its own function or method are ever named; no correct alternative may
+fail (so none is diagnosed). The share of the catalog's bugs whose cause is named is
+printed: the diagnosis rate. (tests/test_assignments.py checks the same through the
+whole grading pipeline.)
 """
 
 import json
@@ -21,7 +24,7 @@ from nncourse.judge import Plan
 from nnkit.answers import reference
 from nnkit.checks.run import run_case
 from tests import harness
-from tests.mutants import Mutant, nb01, nb02, nb03, nb04
+from tests.mutants import Mutant, edit, nb01, nb02, nb03, nb04
 
 CATALOGS = {
     "01_gradient_checking": nb01,
@@ -45,18 +48,26 @@ def graded(request):
     return assignment, plan, catalog(CATALOGS[assignment])
 
 
-def student_function(mutant):
+def student_function(mutant) -> tuple[str, object]:
+    """The graded name that the mutant's tests call, and what it is in the student's
+    notebook: the function, or for a method ``C.m`` nnkit's C with ``m`` replaced. Other
+    graded names the source calls (a model's layers) are nnkit's."""
     namespace = {"np": np, "math": math}
+    for names in harness.GRADED.values():
+        namespace.update({n: reference(n) for n in names if "." not in n})
     exec(mutant.source, namespace)  # noqa: S102 - the project's own catalog
-    return namespace[mutant.target]
+    owner, _, method = mutant.target.rpartition(".")
+    if not owner:
+        return mutant.target, namespace[mutant.target]
+    return owner, type(owner, (reference(owner),), {method: namespace[method]})
 
 
 def messages(plan: Plan, mutant) -> dict[str, str]:
     """grade_id -> the failure message, for every test cell of the mutant's function."""
-    fn = student_function(mutant)
+    called, fn = student_function(mutant)
 
     def resolve(name):
-        return fn if name == mutant.target else reference(name)
+        return fn if name == called else reference(name)
 
     failed = {}
     for grade_id, cell in plan.cells.items():
@@ -88,10 +99,6 @@ def test_every_registered_cause_is_named_for_its_bug(graded):
     registered &= {(m.target, m.name) for m in bugs}
     named, rate = {}, Counter()
     for m in bugs:
-        if "." in m.target:  # a method of a model class: no causes yet, counted as unnamed
-            named[(m.target, m.name)] = set()
-            rate[False] += 1
-            continue
         failed = messages(plan, m)
         assert failed, f"{m.target}/{m.name} passed every test"
         named[(m.target, m.name)] = named_causes(failed, m.target)
@@ -107,7 +114,7 @@ def test_every_registered_cause_is_named_for_its_bug(graded):
 
 def test_a_cause_is_named_only_when_it_fits(graded):
     _, plan, mutants = graded
-    for m in (m for m in mutants if m.kind == "bug" and "." not in m.target):
+    for m in (m for m in mutants if m.kind == "bug"):
         for text in messages(plan, m).values():
             assert text.count(LIKELY) <= 1, text
             if LIKELY in text:  # the named cause is one of this function's
@@ -117,7 +124,7 @@ def test_a_cause_is_named_only_when_it_fits(graded):
 
 def test_correct_alternatives_are_never_diagnosed(graded):
     _, plan, mutants = graded
-    for m in (m for m in mutants if m.kind == "alt" and "." not in m.target):
+    for m in (m for m in mutants if m.kind == "alt"):
         assert messages(plan, m) == {}, f"{m.target}/{m.name} failed"
 
 
@@ -131,3 +138,15 @@ def test_a_wrong_answer_no_cause_fits_keeps_the_plain_message():
     )
     failed = messages(plan, odd)
     assert failed and all(LIKELY not in text for text in failed.values())
+
+
+def test_a_mistake_the_case_cannot_show_is_not_named():
+    # A loss that takes an SGD step on self.params after computing right outputs fails
+    # only "model.params unchanged": every __init__ mistake gives the same outputs as the
+    # reference there (the case sets the params itself), so none of them is named.
+    plan = Plan.from_notebook(harness.read("solutions", "04_neural_networks"))
+    step = '    self.params["W1"] = W1 - 0.1 * grads["W1"]\n    return loss, grads\n'
+    source = edit(nb04._TL_BASE, ("    return loss, grads\n", step))
+    failed = messages(plan, Mutant("TwoLayerNet.loss", "sgd_step_in_loss", "bug", source))
+    assert failed and all("model.params" in text for text in failed.values()), failed
+    assert all(LIKELY not in text for text in failed.values()), failed

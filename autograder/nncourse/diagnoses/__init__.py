@@ -12,7 +12,15 @@ within the case's own tolerances (and raise where it raises), the message names 
 
 Only a cause that fits is named; otherwise the message stays as it was. A case that
 compares nothing a cause could reproduce (a shape, "unchanged", a property) is never
-diagnosed. Correct alternatives pass, so they never reach a diagnosis.
+diagnosed, and neither is a cause that the case cannot tell from the reference (an
+``__init__`` mistake in a ``loss`` case that sets the params itself explains none of its
+failures). Correct alternatives pass, so they never reach a diagnosis.
+
+A method of a graded class has causes too, registered under ``"TwoLayerNet.loss"``: each
+is the buggy method, and the cause's ``fn`` is nnkit's reference class with that one
+method replaced. A case calls the class (``TwoLayerNet(...)``), then methods of what it
+returned (``model.loss``), so a case that calls class C tries the causes of every
+method of C, with C resolved to the cause's class.
 
 Causes live in one module per notebook (``nb03`` ...), registered with ``@cause``.
 """
@@ -32,33 +40,55 @@ from nnkit.checks.compare import check_like
 from nnkit.checks.judging import Outcome, after_key, read_outcome, want_key
 from nnkit.checks.run import run_case
 
-MODULES = ("nb01", "nb02", "nb03", "nb04")  # the notebooks whose causes are written
+MODULES = ("nb01", "nb02", "nb03", "nb04", "nb04_models")  # the causes, by notebook
 VALUE_CHECKS = ("value",)  # the check kinds a cause's outputs are compared on
 LIKELY = "Likely cause: "  # how a message names its cause
 
 
 @dataclass(frozen=True)
 class Cause:
-    """A known mistake in graded function ``graded``: ``name`` (the catalog mutant's
-    slug), what to check (``message``), and ``fn``, the function with that mistake."""
+    """A known mistake in graded function ``graded`` (or method, ``"TwoLayerNet.loss"``):
+    ``name`` (the catalog mutant's slug), what to check (``message``), and ``fn``, what a
+    case calls in its place: the function with that mistake, or the class with it."""
 
     graded: str
     name: str
     message: str
     fn: Callable
 
+    @property
+    def called(self) -> str:
+        """The graded name a case calls to reach the mistake: the function, or the class
+        of a method."""
+        return self.graded.partition(".")[0]
+
 
 CAUSES: dict[str, list[Cause]] = {}
 
 
 def cause(graded: str, name: str, message: str):
-    """Register the decorated function as the outputs of mistake ``name`` in ``graded``."""
+    """Register the decorated function as the outputs of mistake ``name`` in ``graded``
+    (for a method ``"C.m"``: the buggy method, ``fn(self, ...)``)."""
 
     def register(fn):
-        CAUSES.setdefault(graded, []).append(Cause(graded, name, message, fn))
+        CAUSES.setdefault(graded, []).append(Cause(graded, name, message, _called(graded, fn)))
         return fn
 
     return register
+
+
+def _called(graded: str, fn: Callable) -> Callable:
+    """What a case calls for mistake ``fn`` of ``graded``: ``fn`` itself, or for a method
+    ``"C.m"`` a subclass of nnkit's C whose ``m`` calls ``fn`` (so that a ``partial``,
+    which does not bind ``self``, works too)."""
+    owner, _, method = graded.partition(".")
+    if not method:
+        return fn
+
+    def buggy(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    return type(owner, (reference(owner),), {method: buggy, "__module__": __name__})
 
 
 def causes(graded: str, mistakes: dict[str, tuple[Callable, str]]) -> None:
@@ -79,8 +109,16 @@ def _load() -> None:
 
 
 def causes_for(graded: str) -> list[Cause]:
+    """The causes registered for a graded function or method (``"TwoLayerNet.loss"``)."""
     _load()
     return CAUSES.get(graded, [])
+
+
+def causes_of_call(name: str) -> list[Cause]:
+    """The causes a case that calls graded ``name`` can show: those of the function, or of
+    every method of the class."""
+    _load()
+    return [known for found in CAUSES.values() for known in found if known.called == name]
 
 
 def graded_calls(prog: dict) -> list[str]:
@@ -94,21 +132,28 @@ def graded_calls(prog: dict) -> list[str]:
 
 
 def diagnose(case: Case, prog: dict, student: Outcome) -> Cause | None:
-    """The first known mistake whose outputs on this case are the student's, or None."""
+    """The first known mistake whose outputs on this case are the student's, and not
+    the reference's too, or None."""
+    answer = None  # the reference's outcome, run once a cause fits
     for graded in graded_calls(prog):
-        for known in causes_for(graded):
+        for known in causes_of_call(graded):
             try:
                 outcome = read_outcome(run_case(prog, _resolver(known)), prog)
-                if fits(case, student, outcome):
-                    return known
+                if not fits(case, student, outcome):
+                    continue
+                if answer is None:
+                    answer = read_outcome(run_case(prog, reference), prog)
+                shown = not fits(case, answer, outcome)  # the case tells it from the answer
             except Exception:  # noqa: BLE001 - a cause that cannot run on this case
                 continue
+            if shown:
+                return known
     return None
 
 
 def _resolver(known: Cause):
     def resolve(name: str):
-        return known.fn if name == known.graded else reference(name)
+        return known.fn if name == known.called else reference(name)
 
     return resolve
 

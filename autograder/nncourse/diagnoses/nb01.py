@@ -316,3 +316,32 @@ SOFTMAX_CAUSES = {
 }
 for graded in ("softmax_loss_naive", "softmax_loss_vectorized"):
     switched(graded, _softmax, SOFTMAX_CAUSES)
+
+
+# ------------------------------------------------------ right values, inputs changed
+# Named where a case compares the values and the inputs left behind together (the
+# visible tests); a cell of "unchanged" checks alone compares no value.
+
+
+@cause(
+    "svm_loss_naive",
+    "squares_W_in_place",
+    "your W is squared after the call: W_squared = W is the same array, so W_squared *= W "
+    "squares the caller's W; compute np.sum(W * W), which makes a new array.",
+)
+def _svm_squares_W_in_place(W, X, y, reg):
+    loss, dW = linear.svm_loss(W, X, y, reg)
+    W *= W
+    return loss, dW
+
+
+@cause(
+    "softmax_loss_naive",
+    "reg_gradient_in_W",
+    "your W is multiplied by 2 * reg after the call: W *= 2 * reg changes the caller's "
+    "weights; add the gradient as dW += 2 * reg * W.",
+)
+def _softmax_reg_gradient_in_W(W, X, y, reg):
+    loss, dW = linear.softmax_loss(W, X, y, reg)
+    W *= 2 * reg
+    return loss, dW

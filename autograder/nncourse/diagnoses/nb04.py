@@ -1,11 +1,11 @@
-"""Known mistakes in the layers and losses of 04_neural_networks (tests/mutants/nb04.py).
+"""Known mistakes in the layers and losses of 04_neural_networks (tests/mutants/nb04.py);
+the models' are in ``nb04_models``.
 
 Each mistake is a small function with the layer's signature, computed from nnkit's
-caches (a backward case builds its cache with the forward pass). Not diagnosed yet: the
-two model classes (their tests build a model, then call its methods: a cause would have
-to replace one method of the student's class), inputs of the wrong rank that fail with
-a shape error (the message shows it), a missing cache (the message says what came back)
-and broadcasting slips that raise.
+caches (a backward case builds its cache with the forward pass).
+
+Not diagnosed: inputs of the wrong rank that fail with a shape error (the message shows
+it), a missing cache (the message says what came back) and broadcasting slips that raise.
 """
 
 import numpy as np
