@@ -10,6 +10,8 @@ test passed or failed, and the first problem's one-line cause. Hidden tests are 
 grading, not for reading: ``HideHiddenTests`` replaces each hidden
 test cell's code with its name and keeps only the student-facing message of a failure
 (``AssertionError: dW is wrong at ...``), never the traceback, which would quote code.
+
+The page is one file that needs no network: its math is MathML (``mathml``).
 """
 
 import multiprocessing
@@ -33,7 +35,8 @@ def is_hidden_test(cell) -> bool:
 
 
 class HideHiddenTests(Preprocessor):
-    """Show hidden tests by name, pass/fail and message only."""
+    """Show hidden tests by name, pass/fail and message only (a passed test's message
+    too: a model that is right although a layer it calls is not)."""
 
     enabled = Bool(True).tag(config=True)
 
@@ -46,20 +49,23 @@ class HideHiddenTests(Preprocessor):
         if errors:
             error = errors[-1]
             text = f"FAILED: {error.get('ename', 'Error')}: {error.get('evalue', '')}\n"
-        else:
-            text = "passed\n"
+        else:  # the judge's own "passed" output, with its message if it has one
+            streams = [o.get("text", "") for o in cell.get("outputs", []) if "text" in o]
+            text = next((t for t in streams if t.startswith("passed")), "passed\n")
         cell.outputs = [new_output("stream", name="stdout", text=text)]
         return cell, resources
 
 
 def feedback_preprocessors() -> list:
-    """nbgrader's feedback pipeline with hidden-test code removed."""
+    """nbgrader's feedback pipeline with hidden-test code removed, a summary table on
+    top, and math that renders without a network."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
     from .feedback_summary import SummaryTable
+    from .mathml import OfflineMath
 
-    return [GetGrades, HideHiddenTests, SummaryTable, CSSHTMLHeaderPreprocessor]
+    return [GetGrades, SummaryTable, HideHiddenTests, OfflineMath, CSSHTMLHeaderPreprocessor]
 
 
 # ------------------------------------------------------------------ writing the pages

@@ -2,10 +2,15 @@
 and the one-line cause of the first failure; and the page's style (messages wrap).
 
 ``SummaryTable`` runs in the feedback pipeline after nbgrader's ``GetGrades`` (which puts
-each test cell's ``score`` and ``points`` in its metadata) and inserts the table as the
-notebook's first cell. The cause is the judge's ``Likely cause: ...`` when it named
-one, else the first sentence of the failure message. Each test links to its cell; the
-table replaces nbgrader's list of "Test cell" links, which the page style hides.
+each test cell's ``score`` and ``points`` in its metadata), before ``HideHiddenTests``,
+and inserts the table as the notebook's first cell. A hidden test is listed by the
+concern its first comment names ("edge cases", "inputs left unchanged"), never by its
+code. The cause is the known mistake the judge named, read as data from
+the test cell's metadata (``cell.metadata["nncourse"]["cause"]``, which only
+``sealed.ApplyExecution`` writes), else the first sentence of the failure message. The
+message is never searched for "Likely cause: ": it quotes the student's own exception
+text, which could forge one. Each test links to its cell; the table replaces nbgrader's
+list of "Test cell" links, which the page style hides.
 """
 
 import re
@@ -15,10 +20,10 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_markdown_cell
 from traitlets import Bool
 
-from .diagnoses import LIKELY
+from .grade_ids import concern, graded_target, test_label
 
-GRADE_ID = re.compile(r"^(?P<target>.+?)_(?P<kind>visible|hidden)(?:_(?P<n>\d+))?$")
 CAUSE_CHARS = 220
+CAUSE_KEY = "nncourse"  # test cell metadata {"cause": ...}, written by sealed.ApplyExecution
 
 STYLE = """<style>
 .nncourse-summary { border-collapse: collapse; margin: 0.5em 0 1.5em; max-width: 100%; }
@@ -53,20 +58,6 @@ TABLE = Environment(autoescape=True).from_string(
 )
 
 
-def graded_target(grade_id: str) -> str:
-    """``step_decay_hidden_2`` -> ``step_decay``; ``TwoLayerNet_loss_visible`` ->
-    ``TwoLayerNet_loss``; another id is its own target."""
-    match = GRADE_ID.match(grade_id)
-    return match["target"] if match else grade_id
-
-
-def test_label(grade_id: str) -> str:
-    match = GRADE_ID.match(grade_id)
-    if not match:
-        return grade_id
-    return f"{match['kind']} test" + (f" {match['n']}" if match["n"] else "")
-
-
 def failure_text(cell) -> str:
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
@@ -76,14 +67,29 @@ def failure_text(cell) -> str:
     return ""
 
 
-def one_line_cause(message: str) -> str:
-    """The judge's named cause, else the message's first sentence, capped."""
-    if LIKELY in message:
-        text = message.split(LIKELY, 1)[1]
-    else:
-        text = message.split(": ", 1)[-1]
-        text = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+def named_cause(cell) -> str:
+    """The known mistake the judge named for this test cell, or ""."""
+    data = cell.get("metadata", {}).get(CAUSE_KEY)
+    cause = data.get("cause") if isinstance(data, dict) else None
+    return cause if isinstance(cause, str) else ""
+
+
+def one_line(text: str) -> str:
     return text if len(text) <= CAUSE_CHARS else text[: CAUSE_CHARS - 3] + "..."
+
+
+def first_sentence(message: str) -> str:
+    """The failure message's first sentence, after its exception name, capped."""
+    text = message.split(": ", 1)[-1]
+    return one_line(re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0])
+
+
+def first_problem(cell, message: str) -> str:
+    """What the table says about a failed test: the named cause, else the message."""
+    cause = named_cause(cell)
+    if cause:
+        return one_line(cause)
+    return first_sentence(message) if message else "this test lost points"
 
 
 def summary_rows(nb) -> list[dict]:
@@ -102,9 +108,11 @@ def summary_rows(nb) -> list[dict]:
         row["points"] += points
         message = failure_text(cell)
         passed = score >= points and not message
-        row["tests"].append({"label": test_label(grade_id), "grade_id": grade_id, "passed": passed})
+        label = concern(cell.source) if "_hidden" in grade_id else ""
+        label = label or test_label(grade_id)
+        row["tests"].append({"label": label, "grade_id": grade_id, "passed": passed})
         if not passed and "cause" not in row:
-            row["cause"] = one_line_cause(message) if message else "this test lost points"
+            row["cause"] = first_problem(cell, message)
     for row in rows.values():
         row["score"], row["points"] = f"{row['score']:g}", f"{row['points']:g}"
         row.setdefault("cause", "")

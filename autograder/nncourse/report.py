@@ -82,7 +82,7 @@ def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str
     verdicts (``executed/STUDENT/ASSIGNMENT/NB.verdicts.json``, their ``cause`` field:
     never read out of a message, which may quote a student's own text), most students
     first."""
-    from .feedback_summary import graded_target
+    from .grade_ids import graded_target
 
     found: dict[tuple[str, str], set[str]] = {}
     for path in sorted((out / "executed").glob(f"*/{assignment}/*.verdicts.json")):
@@ -97,6 +97,24 @@ def common_mistakes(out: Path, assignment: str) -> list[tuple[str, str, list[str
                 found.setdefault((graded_target(grade_id), cause), set()).add(student)
     rows = [(f, c, sorted(s)) for (f, c), s in found.items()]
     return sorted(rows, key=lambda r: (-len(r[2]), r[0], r[1]))
+
+
+def concerns(out: Path, assignment: str) -> dict[str, str]:
+    """grade_id -> the concern its test cell names ("edge cases", ...; ``grade_ids.
+    concern``), from the instructor's notebooks of the run folder."""
+    import nbformat
+
+    from .grade_ids import concern
+
+    found = {}
+    for path in sorted((out / "source" / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id and cell.cell_type == "code":
+                found[grade_id] = concern(cell.source) or (
+                    "visible" if "_visible" in grade_id else ""
+                )
+    return found
 
 
 def _png(fig) -> str:
@@ -130,7 +148,8 @@ def _plots(grade_rows: list[dict], rates) -> tuple[str, str]:
 
 def write_html_report(path: Path, result, assignment: str) -> Path:
     """report.html: warnings, status counts, score statistics, the score histogram, the
-    per-test pass rates (worst first), the common mistakes (each likely cause with the
+    per-test pass rates (worst first, each with the concern its cell tests), the common
+    mistakes (each likely cause with the
     students who made it) and the slowest submissions. PNGs are embedded."""
     rows, tests = result.grade_rows, result.test_rows
     rates = pass_rates(tests)
@@ -148,8 +167,11 @@ def write_html_report(path: Path, result, assignment: str) -> Path:
     status_rows = "".join(
         f"<tr><td>{esc(k)}</td><td>{v}</td></tr>" for k, v in sorted(counts.items())
     )
+    concern = concerns(path.parent, assignment)
     rate_rows = "".join(
-        f"<tr><td>{esc(g)}</td><td>{100 * r:.0f}%</td><td>{n}</td></tr>" for g, r, n in rates
+        f"<tr><td>{esc(g)}</td><td>{esc(concern.get(g, ''))}</td><td>{100 * r:.0f}%</td>"
+        f"<td>{n}</td></tr>"
+        for g, r, n in rates
     )
     slow = sorted(((t, s) for s, t in result.seconds.items()), reverse=True)
     slow_rows = "".join(f"<tr><td>{esc(s)}</td><td>{t:.1f} s</td></tr>" for t, s in slow[:10])
@@ -178,7 +200,8 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 <h2>Score histogram</h2><img alt="score histogram" src="data:image/png;base64,{histogram}">
 <h2>Per-test pass rate (most failed first)</h2>
 <img alt="per-test pass rate" src="data:image/png;base64,{rate_plot}">
-<table><tr><th>test</th><th>full points</th><th>students</th></tr>{rate_rows}</table>
+<table><tr><th>test</th><th>concern</th><th>full points</th><th>students</th></tr>{rate_rows}
+</table>
 <h2>Common mistakes (the likely causes the judge named)</h2>
 <table><tr><th>function</th><th>likely cause</th><th>students</th><th>who</th></tr>{mistake_rows}
 </table>

@@ -24,6 +24,7 @@ from traitlets import Bool, Float, Integer, Unicode
 
 from . import tamper
 from .execution import Job, JobResult, not_run_output, run_job, worker_notebook
+from .feedback_summary import CAUSE_KEY
 from .files import atomic_write
 from .judge import Plan, PlanError, Verdict
 from .sandbox import Limits
@@ -134,6 +135,12 @@ class ApplyExecution(Preprocessor):
     passed. Every other code cell gets no output at all: nothing the student's code
     printed or displayed is carried into the feedback.
 
+    The known mistake the judge named for a failed test (``Verdict.cause``) is carried as
+    data, ``cell.metadata["nncourse"] = {"cause": ...}``, for the feedback's summary table
+    (``feedback_summary``), never read back from the message, which quotes the student's
+    own exception text. Any ``nncourse`` metadata of the submitted notebook is dropped
+    from every cell first: only the judge writes it.
+
     ``grade_missing`` (the run folder's config sets it, for formgrader): a notebook with
     no verdicts, or verdicts judged from other solution cells, is graded now through
     ``grade_now`` (tamper scan, sandbox, judge), never by running it as it is.
@@ -161,6 +168,7 @@ class ApplyExecution(Preprocessor):
             if fingerprint != solutions_hash(submitted):
                 verdicts, reason = self._grade_now(submitted, info, path)
         for cell in nb.cells:
+            cell.metadata.pop(CAUSE_KEY, None)  # a submitted notebook names no cause
             if cell.cell_type != "code":
                 continue
             meta = cell.metadata.get("nbgrader", {})
@@ -173,6 +181,8 @@ class ApplyExecution(Preprocessor):
                 else:
                     cell.outputs = [nbformat.from_dict(o) for o in verdict.outputs()]
                     cell.execution_count = 1
+                    if verdict.cause and not verdict.passed:
+                        cell.metadata[CAUSE_KEY] = {"cause": verdict.cause}
         return nb, resources
 
     def _submitted(self, info):
