@@ -21,8 +21,10 @@ from nbclient import NotebookClient
 from nncourse.build import generate_release, stale_files
 from nncourse.diagnoses import causes_for
 from nncourse.mutate import defined_names
+from nnkit.answers import builds_on
 from tests import harness
 from tests.mutants import nb01, nb02, nb03, nb04
+from tests.mutants.tricks import tricks
 
 GRADED = harness.GRADED
 CATALOGS = {
@@ -30,6 +32,16 @@ CATALOGS = {
     "02_minibatch_sgd": nb02.MUTANTS,
     "03_lr_schedules": nb03.MUTANTS,
     "04_neural_networks": nb04.MUTANTS,
+}
+# Functions that do not do the work (tests/mutants/tricks.py): each must earn nothing.
+TRICKS = {assignment: tricks(GRADED[assignment]) for assignment in CATALOGS}
+# Bugs with one slip in one concern (README, "One slip costs once"): each must keep some of
+# its function's points, the tests of the concerns it does not touch.
+PARTIAL = {
+    "01_gradient_checking": nb01.PARTIAL,
+    "02_minibatch_sgd": nb02.PARTIAL,
+    "03_lr_schedules": nb03.PARTIAL,
+    "04_neural_networks": nb04.PARTIAL,
 }
 MIN_BUGS, MIN_ALTS = 5, 2
 
@@ -46,7 +58,7 @@ def per_mutant(kind):
     return [
         pytest.param(a, m, marks=pytest.mark.xdist_group(a), id=f"{a[:2]}-{m.target}-{m.name}")
         for a, catalog in CATALOGS.items()
-        for m in catalog
+        for m in [*catalog, *TRICKS[a]]
         if m.kind == kind
     ]
 
@@ -62,7 +74,8 @@ def batch():
     def get(assignment):
         if assignment not in _BATCHES:
             tmp = Path(scratch.name) / assignment
-            _BATCHES[assignment] = harness.run_batch(assignment, CATALOGS[assignment], tmp)
+            mutants = [*CATALOGS[assignment], *TRICKS[assignment]]
+            _BATCHES[assignment] = harness.run_batch(assignment, mutants, tmp)
         return _BATCHES[assignment]
 
     yield get
@@ -206,6 +219,64 @@ def test_bug_loses_points_with_a_message(batch, assignment, mutant):
 
 
 @pytest.mark.parametrize("assignment", per_assignment())
+def test_one_slip_costs_once(batch, assignment):
+    """Hidden cells are split by concern: a bug in one concern keeps the points of the
+    others. Prints the share of catalog bugs that cost every point of their function."""
+    result = batch(assignment)
+    bugs = [m for m in CATALOGS[assignment] if m.kind == "bug"]
+    kept = {}
+    for m in bugs:
+        score, full = result.target_score(result.placement[(m.target, m.name)], m.target)
+        kept[(m.target, m.name)] = score / full
+    everything = sorted(k for k, share in kept.items() if share == 0)
+    print(
+        f"\n{assignment}: {len(everything)} of {len(bugs)} bugs "
+        f"({len(everything) / len(bugs):.0%}) cost every point of their function"
+    )
+    names = {(m.target, m.name) for m in bugs}
+    assert set(PARTIAL[assignment]) <= names, set(PARTIAL[assignment]) - names
+    lost = [k for k in PARTIAL[assignment] if kept[k] == 0]
+    assert not lost, f"one slip cost every point of its function: {lost}"
+
+
+MODELS = ("TwoLayerNet.loss", "FullyConnectedNet.loss")
+
+
+@pytest.mark.xdist_group("04_neural_networks")
+def test_a_wrong_layer_costs_the_models_nothing(batch):
+    """A submission whose only mistake is in a layer keeps every point of the models
+    that call it, and the models' tests that pass only thanks to the second run, with
+    correct layers, name the layer (nncourse.rerun)."""
+    assignment = "04_neural_networks"
+    result = batch(assignment)
+    layers = {name for model in MODELS for name in builds_on(model)}
+    bugs = [m for m in CATALOGS[assignment] if m.kind == "bug" and m.target in layers]
+    assert {m.target for m in bugs} == layers
+    named, kept = 0, 0
+    for m in bugs:
+        student = result.placement[(m.target, m.name)]
+        in_round = {t for (t, _), s in result.placement.items() if s == student}
+        assert not in_round & set(MODELS), f"{m.name} shares a submission with a model bug"
+        for model in MODELS:
+            if model.replace(".loss", ".__init__") in in_round:
+                continue  # the model's constructor is a mutant in this submission
+            score, full = result.target_score(student, model)
+            assert score == full, f"{m.target} {m.name} cost {model} {full - score} points"
+            kept += 1
+        notes = harness.passed_notes(result.out, assignment, student)
+        for grade_id, note in notes.items():
+            assert harness.target_of(grade_id) in {harness.key(t) for t in MODELS}
+            assert f"`{m.target}`" in note.split("With your own layers it fails because")[1], note
+            named += 1
+    student = result.placement[("relu_backward", "mask_on_dout")]
+    notes = harness.passed_notes(result.out, assignment, student)
+    expected = "TwoLayerNet.loss is right: with correct layers it passes this test"
+    assert any(n.startswith(expected) for n in notes.values()), notes
+    assert kept > len(bugs) // 2  # most layer bugs met a model with its own constructor
+    print(f"\n{named} model tests kept their points thanks to correct layers")
+
+
+@pytest.mark.parametrize("assignment", per_assignment())
 def test_the_report_lists_the_common_mistakes_and_who_made_them(batch, assignment):
     result = batch(assignment)
     report = (result.out / "report.html").read_text()
@@ -224,6 +295,28 @@ def test_the_report_lists_the_common_mistakes_and_who_made_them(batch, assignmen
             key = (harness.key(m.target), known[0].message)
             assert student in named.get(key, set()), (m, sorted(named)[:5])
     assert expected > 0 and all(int(n) == len(who.split(", ")) for _, _, n, who in rows)
+    # the pass rate per concern: each hidden test's row names the concern its cell tests
+    rates = re.findall(r"<tr><td>(\w+_hidden(?:_\d+)?)</td><td>([^<]*)</td><td>\d+%</td>", report)
+    assert rates and all(concern for _, concern in rates), rates
+
+
+@pytest.mark.parametrize("assignment, mutant", per_mutant("trick"))
+def test_a_trick_earns_nothing(batch, assignment, mutant):
+    """No concern's cell pays a function that does not do the work: each also checks
+    an ordinary input's result."""
+    result = batch(assignment)
+    student = result.placement[(mutant.target, mutant.name)]
+    score, full = result.target_score(student, mutant.target)
+    cells = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in harness.test_cells(harness.read("solutions", assignment))
+        if harness.target_of(c.metadata["nbgrader"]["grade_id"]) == harness.key(mutant.target)
+    ]
+    paid = [g for g in cells if (student, g) not in result.errors]
+    assert score == 0, f"{mutant.why} earned {score} of {full} points, in {paid}"
+    # and it was graded as written: a trick that could not even be defined proves nothing
+    undefined = [g for g in cells if "NameError" in result.errors.get((student, g), "")]
+    assert not undefined, [result.errors[(student, g)] for g in undefined]
 
 
 @pytest.mark.parametrize("assignment, mutant", per_mutant("alt"))

@@ -734,6 +734,23 @@ _RELATIVE_ERROR = [
         "Forgets the max: returns an array for array inputs, not a float. Exposed by any "
         "array input (wrong shape; `err < tol` is ambiguous).",
     ),
+    _m(
+        RE,
+        "abs_in_place",
+        "bug",
+        """
+        def relative_error(a, b):
+            a = np.asarray(a, dtype=float)
+            b = np.asarray(b, dtype=float)
+            num = np.abs(a - b)
+            np.abs(a, out=a)
+            np.abs(b, out=b)
+            return float(np.max(num / np.maximum(1e-8, a + b)))
+        """,
+        "Takes |a| and |b| in place to save memory, believing np.asarray copies: it does "
+        "not for a float array, so the caller's a and b lose their signs (the value is "
+        "right). Exposed only by `unchanged` on arrays with negative entries.",
+    ),
 ]
 
 
@@ -939,6 +956,22 @@ _SVM_NAIVE = [
         _svm_naive(update="""                dW[:, j] += X[i]"""),
         "Forgets that the correct-class score also appears in each margin "
         "(no -X[i] on column y[i]). Exposed by dW on any input.",
+    ),
+    _m(
+        SVN,
+        "squares_W_in_place",
+        "bug",
+        _svm_naive(
+            tail="""    loss /= num_train
+    dW /= num_train
+    dW += 2 * reg * W
+    W_squared = W
+    W_squared *= W
+    loss += reg * np.sum(W_squared)"""
+        ),
+        "Squares W in place for the regularisation (`W_squared = W` is the same array, not "
+        "a copy): loss and dW are right, but the caller's W is squared. Exposed only by "
+        "`unchanged`.",
     ),
 ]
 
@@ -1325,6 +1358,35 @@ _SOFTMAX_NAIVE = [
         "Precomputes all scores and shifts by the max over samples (axis=0), a different "
         "constant per class, which changes the probabilities. Exposed by `cifar-dev`.",
     ),
+    _m(
+        SMN,
+        "reg_gradient_in_W",
+        "bug",
+        """
+        def softmax_loss_naive(W, X, y, reg):
+            loss = 0.0
+            dW = np.zeros_like(W)
+            num_train = X.shape[0]
+            num_classes = W.shape[1]
+            for i in range(num_train):
+                scores = X[i].dot(W)
+                scores = scores - np.max(scores)
+                sum_exp = np.sum(np.exp(scores))
+                loss += np.log(sum_exp) - scores[y[i]]
+                for j in range(num_classes):
+                    p = np.exp(scores[j]) / sum_exp
+                    dW[:, j] += (p - (j == y[i])) * X[i]
+            loss /= num_train
+            dW /= num_train
+            loss += reg * np.sum(W * W)
+            W *= 2 * reg
+            dW += W
+            return loss, dW
+        """,
+        "Forms the regularisation gradient in W itself (`W *= 2 * reg; dW += W`): loss and "
+        "dW are right, but the caller's W is scaled by 2 * reg (zeroed for reg = 0). "
+        "Exposed only by `unchanged`.",
+    ),
 ]
 
 
@@ -1500,3 +1562,50 @@ MUTANTS: list[Mutant] = [
     *_SOFTMAX_NAIVE,
     *_SOFTMAX_VECTORIZED,
 ]
+
+
+# Bugs with one slip in one concern: they keep the points of the concerns they do not touch
+# (tests/test_assignments.py, test_one_slip_costs_once). (target, name) pairs. A bug whose
+# result is wrong on every ordinary input is not listed: every concern's cell also checks
+# an ordinary result (so that no trick earns a point), and such a bug may lose them all.
+PARTIAL: tuple[tuple[str, str], ...] = (
+    *(
+        (NG, name)
+        for name in (
+            "no_restore",
+            "fixed_h",
+            "returns_x_inplace",
+            "grad_aliases_x",
+        )
+    ),
+    *(
+        (NGA, name)
+        for name in (
+            "forward_difference",
+            "no_restore",
+            "no_copy_view",
+        )
+    ),
+    *(
+        (RE, name)
+        for name in (
+            "no_floor",
+            "mean_not_max",
+            "sum_not_max",
+            "normwise",
+            "separate_maxes",
+            "max_abs_denominator",
+            "abs_of_sum",
+            "abs_in_place",
+        )
+    ),
+    *((SVN, name) for name in ("squares_W_in_place",)),
+    *(
+        (SMN, name)
+        for name in (
+            "no_shift",
+            "reg_gradient_in_W",
+        )
+    ),
+    *((SMV, name) for name in ("no_shift",)),
+)

@@ -1349,3 +1349,80 @@ MUTANTS: list[Mutant] = [
     *_RMSPROP,
     *_ADAM,
 ]
+
+
+# Bugs with one slip in one concern: they keep the points of the concerns they do not touch
+# (tests/test_assignments.py, test_one_slip_costs_once). (target, name) pairs. A bug whose
+# result is wrong on every ordinary input is not listed: every concern's cell also checks
+# an ordinary result (so that no trick earns a point), and such a bug may lose them all.
+PARTIAL: tuple[tuple[str, str], ...] = (
+    *(
+        (MB, name)
+        for name in (
+            "always_drops_last",
+            "shuffles_caller_data_in_place",
+            "array_split_equal_sizes",
+            "ignores_drop_last",
+        )
+    ),
+    *(
+        (SGD, name)
+        for name in (
+            "in_place",
+            "hardcoded_lr",
+            "overwrites_lr",
+            "no_default",
+            "default_lr_1e-3",
+        )
+    ),
+    *(
+        (MOM, name)
+        for name in (
+            "velocity_starts_at_dw",
+            "in_place",
+            "uses_old_velocity",
+        )
+    ),
+    *(
+        (NAG, name)
+        for name in (
+            "plain_momentum",
+            "sign_of_v_prev",
+            "one_minus_mu",
+            "aliased_inplace_velocity",
+            "in_place",
+            "lookahead_without_lr_dw",
+        )
+    ),
+    *(
+        (ADAGRAD, name)
+        for name in (
+            "eps_inside_sqrt",
+            "missing_sqrt",
+            "eps_precedence",
+            "in_place",
+            "hardcoded_lr",
+        )
+    ),
+    *(
+        (RMS, name)
+        for name in (
+            "eps_inside_sqrt",
+            "missing_sqrt",
+            "default_decay_0.9",
+            "in_place",
+        )
+    ),
+    *(
+        (ADAM, name)
+        for name in (
+            "no_bias_correction",
+            "t_incremented_after_use",
+            "same_beta_correction",
+            "default_lr_1e-2",
+            "eps_inside_sqrt",
+            "folded_lr_t",
+            "in_place",
+        )
+    ),
+)

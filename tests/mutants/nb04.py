@@ -22,7 +22,8 @@ Inputs that expose the bugs (named in each ``why``):
 - ``zeros`` / ``negatives``: relu inputs holding exact 0.0 and negative entries; the
   reference gives out = 0 and dx = 0 at x == 0 (``dout * (x > 0)``).
 - ``x-unchanged`` / ``dout-unchanged`` / ``scores-unchanged``: the caller's arrays are
-  bit-for-bit equal to their copies after the call.
+  bit-for-bit equal to their copies after the call; ``params-unchanged``: model.params
+  after model.loss holds the same keys and arrays as before.
 - ``moderate``: sigmoid at x ~ N(0, 3**2); ``pm800``: x = +-800 (result 1 or 0, finite).
 - ``large-scores``: scores around 1000 (1000 + N(0, 1)); the unshifted exp overflows.
 - ``C=2`` / ``int32``: two classes; int32 labels.
@@ -181,6 +182,16 @@ _AFFINE_FORWARD = [
         _edit(_AF_BASE, ("    return out, cache", "    return out")),
         "Returns out without the cache. Exposed by `pair`.",
     ),
+    _m(
+        AF,
+        "reshapes_x_in_place",
+        "bug",
+        _edit(
+            _AF_BASE, ("    x_flat = x.reshape(N, -1)\n", "    x.shape = (N, -1)\n    x_flat = x\n")
+        ),
+        "Flattens x by setting x.shape, to avoid a copy: the caller's x comes back (N, D). "
+        "Exposed by `x-unchanged` with `nd-x`.",
+    ),
 ]
 
 
@@ -315,6 +326,20 @@ _AFFINE_BACKWARD = [
         "bug",
         _edit(_AB_BASE, ("dw = x.reshape(N, -1).T @ dout", "dw = x.reshape(N, -1).T @ dout / N")),
         "Divides dw by N, averaging a second time. Exposed by `N>1`.",
+    ),
+    _m(
+        AB,
+        "db_accumulates_into_view",
+        "bug",
+        _edit(
+            _AB_BASE,
+            (
+                "    db = dout.sum(axis=0)\n",
+                "    db = dout[0]\n    for row in dout[1:]:\n        db += row\n",
+            ),
+        ),
+        "Sums the rows of dout into db = dout[0], which is a view: db is right, but the "
+        "caller's dout[0] now holds the sum. Exposed by `dout-unchanged` with `N>1`.",
     ),
 ]
 
@@ -1169,6 +1194,21 @@ _SVM_LOSS = [
         "Forgets the max(0, .): negative margins count. Exposed by any input with an "
         "inactive margin.",
     ),
+    _m(
+        SV,
+        "margins_in_place",
+        "bug",
+        _edit(
+            _SV_BASE,
+            (
+                "    margins = np.maximum(0, scores - correct + 1)\n",
+                "    scores -= correct - 1\n    margins = np.maximum(0, scores)\n",
+            ),
+        ),
+        "Computes the margins in the caller's scores array (scores -= correct - 1) to save "
+        "a copy: the loss and dscores are right, scores is overwritten. Exposed by "
+        "`scores-unchanged`.",
+    ),
 ]
 
 
@@ -1599,6 +1639,14 @@ _TWO_LAYER_LOSS = [
         _edit(_TL_BASE, ("affine_forward(h1, W2, b2)", "affine_forward(a1, W2, b2)")),
         "Feeds the pre-activation a1 to the second layer (the ReLU output is unused). "
         "Exposed by `scores` and the loss (negative pre-activations).",
+    ),
+    _m(
+        TL,
+        "grads_alias_params",
+        "bug",
+        _edit(_TL_BASE, ("    grads = {}\n", "    grads = self.params\n")),
+        "grads = self.params makes no new dict: the gradients are right, but they replace "
+        "the model's weights. Exposed by `params-unchanged`.",
     ),
 ]
 
@@ -2061,6 +2109,15 @@ _FC_LOSS = [
         _edit(_FL_BASE, ("        loss += self.reg * np.sum(W * W)\n", "")),
         "Forgets the regularisation term in the loss. Exposed by `reg>0` and `numgrad`.",
     ),
+    _m(
+        FL,
+        "grads_alias_params",
+        "bug",
+        _edit(_FL_BASE, ("    grads = {}\n", "    grads = self.params\n")),
+        "grads = self.params makes no new dict: the backward pass writes the gradients "
+        "over the weights, so the regularisation then reads gradients as weights. Exposed "
+        "by `params-unchanged`, and by `reg>0`.",
+    ),
 ]
 
 
@@ -2078,3 +2135,104 @@ MUTANTS: list[Mutant] = [
     *_FC_INIT,
     *_FC_LOSS,
 ]
+
+
+def _each(target: str, *names: str) -> tuple[tuple[str, str], ...]:
+    return tuple((target, name) for name in names)
+
+
+# Bugs with one slip in one concern: they keep the points of the concerns they do not touch
+# (tests/test_assignments.py, test_one_slip_costs_once). (target, name) pairs. The hidden
+# cells of each function test one concern each (values on ordinary inputs, shapes, edge
+# cases, inputs left unchanged, the numerical gradient of a model's loss), and every cell
+# also checks an ordinary value, so that no trick earns a point (tests/mutants/tricks.py):
+# a slip at an edge or in place keeps the other cells, and a model's unchanged cell
+# compares only the scores model.loss(X), so a slip in the regularisation or the backward
+# pass keeps it (and the numerical gradient's, which compares the loss at reg = 0). Not here:
+# bugs whose formula is wrong on every input (forgot_bias, db_mean, leaky, forgot_dout,
+# no_average, margin_zero, forgot_relu...) and returns_out_only (every cell reads out from
+# the (out, cache) pair), which fail every cell, and bugs that crash (w_transposed,
+# bias_as_column, max_without_keepdims, a deep network's broken backward pass...).
+PARTIAL: tuple[tuple[str, str], ...] = (
+    *_each(
+        AF,
+        "no_reshape",
+        "reshape_with_dim1",
+        "reshapes_x_in_place",
+    ),
+    *_each(
+        AB,
+        "dx_not_reshaped",
+        "dw_x_not_flattened",
+        "db_accumulates_into_view",
+    ),
+    *_each(
+        RF,
+        "inplace_maximum",
+        "inplace_mask",
+    ),
+    *_each(
+        RB,
+        "mask_at_zero",
+        "inplace_dout",
+    ),
+    *_each(
+        SF,
+        "overflowing_ratio",
+        "tanh_without_half",
+        "clip_too_tight",
+        "inplace_exp",
+    ),
+    *_each(
+        SB,
+        "inplace_dout",
+    ),
+    *_each(
+        SM,
+        "no_shift",
+        "inplace_shift",
+    ),
+    *_each(
+        SV,
+        "margins_in_place",
+    ),
+    *_each(
+        TI,
+        "w2_drawn_first",
+        "forgot_weight_scale",
+        "random_biases",
+        "global_randn",
+        "reg_not_stored",
+        "wrong_default_scale",
+        "ignores_rng",
+        "uniform_weights",
+    ),
+    *_each(
+        TL,
+        "no_reg_in_loss",
+        "reg_grad_without_2",
+        "half_reg_convention",
+        "regularises_biases",
+        "skips_relu_backward",
+        "returns_probs",
+        "grads_without_reg",
+        "grads_alias_params",
+    ),
+    *_each(
+        FI,
+        "random_biases",
+        "wrong_default_scale",
+        "global_randn",
+        "reversed_layer_order",
+        "list_concat_tuple",
+        "reg_not_stored",
+    ),
+    *_each(
+        FL,
+        "reg_skips_last_layer",
+        "regularises_biases",
+        "reg_grad_without_2",
+        "skips_relu_backward",
+        "no_reg_in_loss",
+    ),
+)
