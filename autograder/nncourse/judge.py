@@ -258,18 +258,10 @@ def rerun_messages(executed_nb) -> dict:
     for cell in executed_nb.get("cells", []):
         meta = cell.get("metadata", {}).get("nncourse", {})
         grade_id = meta.get(MARK) if isinstance(meta, dict) else None
-        if not isinstance(grade_id, str) or grade_id in found:
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data") if isinstance(output, dict) else None
-            message = data.get(MIME) if isinstance(data, dict) else None
-            if (
-                isinstance(message, dict)
-                and message.get("cell") == grade_id
-                and message.get("with") == WITH
-            ):
+        if isinstance(grade_id, str) and grade_id not in found:
+            message = results_message(cell, grade_id, WITH)
+            if message is not None:
                 found[grade_id] = message
-                break
     return found
 
 
@@ -281,12 +273,20 @@ def probe_messages(executed_nb) -> dict:
     found = {}
     for cell in executed_nb.get("cells", []):
         grade_id = nbgrader_meta(cell).get("grade_id")
-        if not nbgrader_meta(cell).get("grade") or grade_id in found:
-            continue
-        for output in cell.get("outputs", []):
-            data = output.get("data") if isinstance(output, dict) else None
-            message = data.get(MIME) if isinstance(data, dict) else None
-            if isinstance(message, dict) and message.get("cell") == grade_id:
+        if nbgrader_meta(cell).get("grade") and grade_id not in found:
+            message = results_message(cell, grade_id)
+            if message is not None:
                 found[grade_id] = message
-                break
     return found
+
+
+def results_message(cell, grade_id: str, second_run: str | None = None) -> dict | None:
+    """The first results message among a worker cell's outputs that names ``grade_id``
+    (and, for a second run, says ``"with": second_run``), or None."""
+    for output in cell.get("outputs", []):
+        data = output.get("data") if isinstance(output, dict) else None
+        message = data.get(MIME) if isinstance(data, dict) else None
+        if isinstance(message, dict) and message.get("cell") == grade_id:
+            if second_run is None or message.get("with") == second_run:
+                return message
+    return None

@@ -22,6 +22,7 @@ through feedback.
 """
 
 import ast
+import functools
 import inspect
 
 from nnkit.answers import reference
@@ -30,10 +31,12 @@ MARK = "rerun_of"  # the worker notebook's cell metadata: {"nncourse": {MARK: gr
 WITH = "correct"  # the probe message of a second run says {"with": WITH}
 
 
-def correct_source(names) -> str:
+@functools.cache
+def correct_source(names: tuple[str, ...]) -> str:
     """The code of nnkit's versions of the graded functions ``names`` (all of one
     module), with the private helpers they call and without their decorators: it runs
-    with only ``np`` defined."""
+    with only ``np`` defined. Made once per process: every student's worker notebook
+    ends with the same cells."""
     modules = {inspect.getmodule(reference(name)) for name in names}
     if len(modules) != 1:
         raise ValueError(f"{sorted(names)} are not defined in one module")

@@ -18,7 +18,7 @@ Input families named in ``why`` (what exposes a bug):
   scores ~ N(0, 1000**2)); loss and dW must be finite and equal the reference.
 """
 
-from tests.mutants import Mutant
+from tests.mutants import Mutant, edit
 from tests.mutants import mutant as _m
 
 NG = "numerical_gradient"
@@ -1195,31 +1195,34 @@ def _softmax_naive(
     )
 
 
+# the double loop of loop_log_sum_exp, which reg_gradient_in_W edits
+_SMN_LOOP = """
+def softmax_loss_naive(W, X, y, reg):
+    loss = 0.0
+    dW = np.zeros_like(W)
+    num_train = X.shape[0]
+    num_classes = W.shape[1]
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        scores = scores - np.max(scores)
+        sum_exp = np.sum(np.exp(scores))
+        loss += np.log(sum_exp) - scores[y[i]]
+        for j in range(num_classes):
+            p = np.exp(scores[j]) / sum_exp
+            dW[:, j] += (p - (j == y[i])) * X[i]
+    loss /= num_train
+    dW /= num_train
+    loss += reg * np.sum(W * W)
+    dW += 2 * reg * W
+    return loss, dW
+"""
+
 _SOFTMAX_NAIVE = [
     _m(
         SMN,
         "loop_log_sum_exp",
         "alt",
-        """
-        def softmax_loss_naive(W, X, y, reg):
-            loss = 0.0
-            dW = np.zeros_like(W)
-            num_train = X.shape[0]
-            num_classes = W.shape[1]
-            for i in range(num_train):
-                scores = X[i].dot(W)
-                scores = scores - np.max(scores)
-                sum_exp = np.sum(np.exp(scores))
-                loss += np.log(sum_exp) - scores[y[i]]
-                for j in range(num_classes):
-                    p = np.exp(scores[j]) / sum_exp
-                    dW[:, j] += (p - (j == y[i])) * X[i]
-            loss /= num_train
-            dW /= num_train
-            loss += reg * np.sum(W * W)
-            dW += 2 * reg * W
-            return loss, dW
-        """,
+        _SMN_LOOP,
         "CS231n-style double loop, loss written as log(sum exp) - s_y of the shifted "
         "scores (finite even when p_y underflows).",
     ),
@@ -1362,27 +1365,7 @@ _SOFTMAX_NAIVE = [
         SMN,
         "reg_gradient_in_W",
         "bug",
-        """
-        def softmax_loss_naive(W, X, y, reg):
-            loss = 0.0
-            dW = np.zeros_like(W)
-            num_train = X.shape[0]
-            num_classes = W.shape[1]
-            for i in range(num_train):
-                scores = X[i].dot(W)
-                scores = scores - np.max(scores)
-                sum_exp = np.sum(np.exp(scores))
-                loss += np.log(sum_exp) - scores[y[i]]
-                for j in range(num_classes):
-                    p = np.exp(scores[j]) / sum_exp
-                    dW[:, j] += (p - (j == y[i])) * X[i]
-            loss /= num_train
-            dW /= num_train
-            loss += reg * np.sum(W * W)
-            W *= 2 * reg
-            dW += W
-            return loss, dW
-        """,
+        edit(_SMN_LOOP, ("dW += 2 * reg * W\n", "W *= 2 * reg\n    dW += W\n")),
         "Forms the regularisation gradient in W itself (`W *= 2 * reg; dW += W`): loss and "
         "dW are right, but the caller's W is scaled by 2 * reg (zeroed for reg = 0). "
         "Exposed only by `unchanged`.",

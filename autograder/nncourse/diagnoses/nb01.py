@@ -15,7 +15,7 @@ import numpy as np
 
 from nnkit import gradcheck, linear
 
-from . import cause, switched
+from . import cause, causes, switched
 
 # ------------------------------------------------------------------ numerical gradients
 
@@ -319,29 +319,38 @@ for graded in ("softmax_loss_naive", "softmax_loss_vectorized"):
 
 
 # ------------------------------------------------------ right values, inputs changed
-# Named where a case compares the values and the inputs left behind together (the
-# visible tests); a cell of "unchanged" checks alone compares no value.
+# Named where a case compares the values and the inputs left behind together.
 
 
-@cause(
+def _then_changes_W(loss, change):
+    """``loss`` (right loss and dW), after which the caller's W is ``change(W, reg)``."""
+
+    def mistaken(W, X, y, reg):
+        result = loss(W, X, y, reg)
+        W[...] = change(W, reg)
+        return result
+
+    return mistaken
+
+
+causes(
     "svm_loss_naive",
-    "squares_W_in_place",
-    "your W is squared after the call: W_squared = W is the same array, so W_squared *= W "
-    "squares the caller's W; compute np.sum(W * W), which makes a new array.",
+    {
+        "squares_W_in_place": (
+            _then_changes_W(linear.svm_loss, lambda W, reg: W * W),
+            "your W is squared after the call: W_squared = W is the same array, so "
+            "W_squared *= W squares the caller's W; compute np.sum(W * W), which makes a "
+            "new array.",
+        )
+    },
 )
-def _svm_squares_W_in_place(W, X, y, reg):
-    loss, dW = linear.svm_loss(W, X, y, reg)
-    W *= W
-    return loss, dW
-
-
-@cause(
+causes(
     "softmax_loss_naive",
-    "reg_gradient_in_W",
-    "your W is multiplied by 2 * reg after the call: W *= 2 * reg changes the caller's "
-    "weights; add the gradient as dW += 2 * reg * W.",
+    {
+        "reg_gradient_in_W": (
+            _then_changes_W(linear.softmax_loss, lambda W, reg: 2 * reg * W),
+            "your W is multiplied by 2 * reg after the call: W *= 2 * reg changes the "
+            "caller's weights; add the gradient as dW += 2 * reg * W.",
+        )
+    },
 )
-def _softmax_reg_gradient_in_W(W, X, y, reg):
-    loss, dW = linear.softmax_loss(W, X, y, reg)
-    W *= 2 * reg
-    return loss, dW
