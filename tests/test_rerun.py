@@ -182,3 +182,48 @@ def test_check_with_only_relu_backward_wrong_keeps_the_models_points(tmp_path):
     failed = re.search(r"(\d+) of \d+ tests failed: ([^\n]*)", table)
     assert failed and all(g.startswith("relu_backward") for g in failed[2].split(", ")), table
     assert "because `relu_backward` is wrong" in page  # hidden tests' messages shown too
+
+
+# An attack not tried before: a blank notebook whose model, in the second run, reads the
+# correct layers it is handed (their code objects: docstrings, error texts, names) and
+# raises them as its exception text, hoping the feedback quotes it. The second run gives
+# the judge one bit; the student's message is their own run's, with their own stubs.
+LEAKING_LOSS = """
+def loss(self, X, y=None):
+    code = affine_forward.__code__
+    raise ValueError(" | ".join(map(repr, (*code.co_consts, *code.co_names))))
+"""
+EMPTY_INIT = """
+def __init__(self, *args, **kwargs):
+    self.params, self.reg = {}, 0.0
+"""
+
+
+def test_the_second_run_cannot_carry_the_correct_layers_into_feedback(tmp_path):
+    """With the tamper scan off (it flags ``__code__``), so that only the judge stands
+    between the kernel and the feedback: the kernel does read the correct layers' texts
+    in the second run, and none of them reaches the student's page, messages or score."""
+    release = harness.read("assignments", A)
+    attack = {"TwoLayerNet.__init__": EMPTY_INIT, "TwoLayerNet.loss": LEAKING_LOSS}
+    nb = solved_submission(release, release, attack)
+    submitted = tmp_path / "subs" / "eve" / A / f"{A}.ipynb"
+    submitted.parent.mkdir(parents=True)
+    nbformat.write(nb, submitted)
+    out = tmp_path / "run"
+    harness.grade(tmp_path / "subs", A, out, "--no-tamper-scan")
+    # the reference's docstring, which the release does not hold (the kernel caps the
+    # text of an exception, so these come from its first 200 characters)
+    secrets = ("with D = d1 * ... * dk, w (D, M), b (M,)", "Inputs: x (N, d1, ..., dk)")
+    released = "\n".join(c.source for c in release.cells)
+    assert not [secret for secret in secrets if secret in released]  # only nnkit has them
+    executed = json.loads((out / "executed" / "eve" / A / f"{A}.ipynb").read_text())
+    again = json.dumps(
+        [c["outputs"] for c in executed["cells"] if MARK in c["metadata"].get("nncourse", {})]
+    )
+    assert all(secret in again for secret in secrets)  # the attack worked in the kernel
+    [row] = harness.read_csv(out / "grades.csv")
+    assert (row["status"], float(row["score"])) == ("ok", 0.0), row
+    shown = [(out / "feedback" / "eve" / A / f"{A}.html").read_text()]
+    shown.append((out / "autograded" / "eve" / A / f"{A}.ipynb").read_text())
+    shown += [(out / name).read_text() for name in ("grades.csv", "tests.csv", "report.html")]
+    assert not [secret for secret in secrets if any(secret in text for text in shown)]
