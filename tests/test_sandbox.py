@@ -542,13 +542,26 @@ def test_one_message_over_the_cap_is_the_output_cap_not_a_grader_error(bwrap, wo
     adversarial batch under load, the frames that did arrive reached nbclient misaligned
     and failed as "Invalid Signature" before the watch had classified the disconnect,
     and the detail blamed the grader. The run now waits for the watch when execution
-    fails; this checks the classification of a plain 64 MB flood (the misaligned case
-    depends on timing and was not reproduced alone)."""
+    fails, and a failed signature check is the notebook's doing whatever the watch saw
+    (the next test makes one on purpose); this checks a plain 64 MB flood."""
     flood = "while True:\n    print('x' * 10**6)"
     result = run(workdir, "print('a')", flood, "print('after')", output_mb=64)
     assert result.status == "error", result.detail
     assert "sent more than 64 MB of output" in result.detail, result.detail
     assert "Signature" not in result.detail
+
+
+def test_a_message_that_fails_its_signature_is_the_notebooks_doing(bwrap, workdir):
+    """The misaligned case above, made on purpose: the notebook re-keys its kernel's
+    session, so its next message fails jupyter_client's signature check. Whether or not
+    a disconnect was seen, the detail blames the notebook, never the grader, and the
+    cells from there on did not run (nor pass)."""
+    rekey = "get_ipython().kernel.session.key = b'not the key'\nprint('forged')"
+    result = run(workdir, "print('a')", rekey, "print('after')", output_mb=64)
+    assert result.status == "error", result.detail
+    assert "a message from the kernel could not be read" in result.detail, result.detail
+    assert "Signature" not in result.detail
+    assert errors(result.nb.cells[2]) == [S.STOPPED_ENAME]
 
 
 def test_comm_buffers_count_against_the_output_cap(bwrap, workdir):

@@ -48,6 +48,12 @@ RULES = {
         "error",
         f"killed {IN_CELL_2}: the notebook sent more than 8 MB of output",
     ),
+    "garbled": (
+        dict(garbled=True),
+        "error",
+        f"stopped {IN_CELL_2}: a message from the kernel could not be read (cut short for"
+        " being over the 8 MB output cap, or not signed by the kernel)",
+    ),
     "exit": (
         dict(kernel_died=True, exit_code=1),
         "error",

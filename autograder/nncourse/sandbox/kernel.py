@@ -53,6 +53,8 @@ from .processes import MARKER_ENV
 KERNEL_NAME = "nncourse-sandbox"
 GRACE = 15.0  # seconds after the deadline before we stop waiting for nbclient at all
 STARTUP_TIMEOUT = 60  # seconds for a kernel to answer kernel_info (within the deadline)
+# what jupyter_client.session.Session.deserialize raises for a message it cannot trust
+SIGNATURE_ERRORS = ("Invalid Signature", "Duplicate Signature")
 MESSAGE_OVERHEAD = 256  # bytes counted per message besides its content and buffers
 # Kernel environment. Single-threaded BLAS: several kernels share the cores when grading in
 # parallel, and every thread counts against the process limit (OpenBLAS starts one per
@@ -120,6 +122,7 @@ class Run:
         self.completed = False  # every cell ran
         self.timed_out = False
         self.flooded = False
+        self.garbled = False  # a message failed its signature check (see _run)
         self.memory_errors: list[int] = []
         self.refused_forks = 0  # cells that failed on a fork the process limit refused
         self.cell_timeouts: list[int] = []
@@ -190,6 +193,7 @@ class Run:
             started=self.cell is not None,
             timed_out=self.timed_out,
             flooded=self.flooded,
+            garbled=self.garbled,
             oom_kills=oom_kills,
             fork_failures=fork_failures,
             kernel_died=died,
@@ -249,6 +253,13 @@ class Run:
                 )
             self.cell = None
             self.completed = True
+        except ValueError as err:
+            # jupyter_client's Session refuses a message whose HMAC does not match: the
+            # rest of a message zmq cut at MAXMSGSIZE, or a kernel the notebook re-keyed.
+            # Either way the notebook's doing, whether or not the watch saw a disconnect
+            # in time (under load it may not: tests/test_sandbox.py)
+            self.garbled = str(err).startswith(SIGNATURE_ERRORS)
+            raise
         finally:
             if not self.completed and not watch.done():
                 # a message over MAXMSGSIZE is dropped part-way: what reaches nbclient

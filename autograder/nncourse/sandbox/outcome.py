@@ -13,14 +13,16 @@ each rule is unit-tested with plain inputs.
 - ``ok``: every cell ran (a cell may still have failed: that is a failing test, not a
   failed execution);
 - ``error``: the kernel died (``os._exit``, a segfault, a signal) or could not start, or
-  the notebook sent more than ``Limits.output_mb`` of output and was killed;
+  the notebook sent more than ``Limits.output_mb`` of output and was killed, or a message
+  came that the grader could not read (``garbled``: its signature does not match);
 - ``timeout``: the whole-notebook wall clock ran out and the kernel was killed, or a cell
   overran ``cell_timeout`` and was interrupted (the next cells still ran);
 - ``memory``: the memory limit was hit: a ``MemoryError`` in a cell, or the OOM killer
   ended a process of the notebook.
 
 When several things went wrong, the first rule that applies wins, in this order: the
-whole-notebook timeout, an OOM kill, the output cap, a dead or silent kernel, a
+whole-notebook timeout, an OOM kill, the output cap, an unreadable message, a dead or
+silent kernel, a
 ``MemoryError``, a per-cell timeout. Hitting the process limit is added to the detail of
 whatever status results (a fork bomb that the limit held need not stop the notebook).
 
@@ -69,6 +71,7 @@ class Observed:
     started: bool = True  # a cell had started (False: the kernel never became ready)
     timed_out: bool = False  # the whole-notebook deadline killed it
     flooded: bool = False  # killed for sending more than output_mb
+    garbled: bool = False  # a message arrived that its signature does not match
     oom_kills: int = 0  # processes the OOM killer ended (cgroup counter)
     fork_failures: int = 0  # forks refused by the process limit (cgroup counter)
     kernel_died: bool = False  # the run failed and the kernel process was found ended
@@ -107,6 +110,11 @@ def _status(seen, timeout, memory_mb, output_mb, cell_timeout) -> tuple[str, str
         )
     if seen.flooded:
         return "error", f"killed {seen.where}: the notebook sent more than {output_mb} MB of output"
+    if seen.garbled:
+        return "error", (
+            f"stopped {seen.where}: a message from the kernel could not be read (cut short "
+            f"for being over the {output_mb} MB output cap, or not signed by the kernel)"
+        )
     if _failed(seen):
         return "error", _failure_detail(seen)
     if seen.memory_error_in:
