@@ -94,3 +94,53 @@ def test_an_unknown_graded_cell_is_left_out():
     assert nb == ref
     assert notes == ["cell 'bonus': not in the assignment, left out"]
     nbformat.validate(nb)
+
+
+# ----------------------------------------------------- CheckCellMetadata, validated once
+
+
+def nbgrader_verdict(check, nb) -> str:
+    """What a metadata check says of ``nb``: "valid", or the error's type and text."""
+    try:
+        check().preprocess(copy.deepcopy(nb), {})
+    except Exception as err:  # noqa: BLE001 - the verdict is what is compared
+        return f"{type(err).__name__}: {err}"
+    return "valid"
+
+
+def test_the_metadata_check_once_judges_as_nbgraders_own():
+    """The writer's CheckCellMetadata remembers the cells it validated; what it says
+    of a notebook is still what nbgrader's says, for valid metadata and for each kind
+    of corruption, after the same cells were seen valid before."""
+    from nbgrader.preprocessors import CheckCellMetadata as Stock
+
+    from nncourse.structure import CheckCellMetadata
+
+    assert nbgrader_verdict(CheckCellMetadata, release()) == "valid"  # remembered now
+    corruptions = {
+        "points are text": lambda meta: meta.update(points="five"),
+        "unknown schema": lambda meta: meta.update(schema_version=99),
+        "no grade_id": lambda meta: meta.pop("grade_id"),
+        "grade without points": lambda meta: meta.pop("points"),
+        "extra key": lambda meta: meta.update(extra=1),
+    }
+    for what, corrupt in corruptions.items():
+        nb = release()
+        _, cell = graded(nb, "test")
+        corrupt(cell.metadata["nbgrader"])
+        ours, stock = nbgrader_verdict(CheckCellMetadata, nb), nbgrader_verdict(Stock, nb)
+        assert ours == stock, what
+        assert ours != "valid", what
+    nb = release()  # a duplicated grade id is the notebook's, not a cell's, error
+    nb.cells.append(copy.deepcopy(graded(nb, "test")[1]))
+    ours = nbgrader_verdict(CheckCellMetadata, nb)
+    assert ours == nbgrader_verdict(Stock, nb) != "valid"
+
+
+def test_the_grading_pipeline_uses_the_check_once():
+    from nncourse.grade import autograde_preprocessors, sanitize_preprocessors
+    from nncourse.structure import CheckCellMetadata
+
+    for pipeline in (sanitize_preprocessors(), autograde_preprocessors()):
+        checks = [p for p in pipeline if "CheckCellMetadata" in p.__name__]
+        assert checks == [CheckCellMetadata]

@@ -58,7 +58,7 @@ from .sealed import (
     save_verdicts,
     solutions_hash,
 )
-from .structure import RestoreStructure, restore_structure
+from .structure import CheckCellMetadata, RestoreStructure, restore_structure
 
 RUN_CONFIG = '''\
 """nbgrader config of an `nncourse grade` run folder: `nbgrader formgrader` works here.
@@ -125,7 +125,6 @@ def sanitize_preprocessors() -> list:
     """nbgrader's sanitizing steps, after ``RestoreStructure`` (a copied cell, or one whose
     nbgrader metadata was changed, would otherwise fail the notebook)."""
     from nbgrader.preprocessors import (
-        CheckCellMetadata,
         ClearOutput,
         DeduplicateIds,
         OverwriteCells,
@@ -147,7 +146,6 @@ def autograde_preprocessors() -> list:
     from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
-        CheckCellMetadata,
         IgnorePattern,
         LimitOutput,
         SaveAutoGrades,

@@ -171,6 +171,9 @@ class Case:
         self.steps: list[Step] = []
         self.checks: list[Check] = []
         self.rngs: list[Rng] = []
+        # step index -> inputs_text: steps are only ever appended, and the grader judges
+        # every student on the same cases, so each text is made once for the class
+        self.inputs_texts: dict[int, str] = {}
         if callee is not None:
             self.call(callee, *args, returns=returns, note=note, names=names, label=label, **kwargs)
 
@@ -522,6 +525,12 @@ def step_label(case: Case, index: int) -> str:
 def inputs_text(case: Case, index: int) -> str:
     """The inputs of step ``index`` in words, for messages: numbers by value, arrays by
     shape, functions by what they compute, earlier outputs by name."""
+    if index not in case.inputs_texts:
+        case.inputs_texts[index] = _inputs_text(case, index)
+    return case.inputs_texts[index]
+
+
+def _inputs_text(case: Case, index: int) -> str:
     from .compare import describe
 
     step = case.steps[index]
