@@ -117,6 +117,9 @@ CHEATS = {
         "    publish_display_data({'application/vnd.nncourse.results+json':"
         " {'cell': cell, 'cases': bad * 4}})\n"
     },
+    # the kernel re-keyed, so that no later message (its failures included) can be read:
+    # the grader stops there, and what it could not read never passes
+    "rekeyed_session": {"minibatches": "get_ipython().kernel.session.key = b'forged'\n"},
     # reading what the test expects, from the caller's frames
     "frame_walk": {
         "sgd": "def sgd(w, dw, config=None):\n"

@@ -402,6 +402,28 @@ def test_a_lesson_that_raises_exits_1_naming_it_and_its_cell(tmp_path):
     assert 'href="01_fine.html"' in index and "02_broken: not built" in index
 
 
+def test_the_kernels_own_stderr_never_reaches_ours(tmp_path):
+    """ipykernel may log a traceback of its own on fd 2 while it shuts down after a failed
+    cell (seen in CI: a ZMQError from its stderr flush). The kernel's fd 2 goes to a tail:
+    our stderr keeps one line per failed lesson, and a kernel that died is named with
+    its last words."""
+    course = small_course(
+        tmp_path / "course",
+        {
+            "01_noisy": [
+                "import os\nos.write(2, b'Traceback (most recent call last):\\n  internals\\n')",
+                "1 / 0",
+            ],
+            "02_dies": ["import os\nos.write(2, b'the last words\\n')\nos._exit(3)"],
+        },
+    )
+    proc = run_site("--out", str(tmp_path / "site"), course=course)
+    assert_one_line_error(proc, 1, "01_noisy", "ZeroDivisionError")
+    assert "internals" not in proc.stderr
+    dies = [ln for ln in proc.stderr.splitlines() if "02_dies" in ln]
+    assert len(dies) == 1 and "cell 2" in dies[0] and "the last words" in dies[0], proc.stderr
+
+
 def test_hidden_test_cells_are_not_executed(tmp_path):
     """A hidden-test cell is left out before execution: one that would fail cannot."""
     course = small_course(

@@ -226,10 +226,15 @@ def cell_name(cell) -> str:
 def execute_lesson(nb, lesson_id: str, folder: Path, ipc: Path) -> None:
     """Run ``nb`` (in place) in a new kernel whose working folder is ``folder``, over
     IPC sockets in folder ``ipc`` (no TCP port). ``LessonFailed`` names the cell that
-    raised, timed out or lost its kernel."""
+    raised, timed out or lost its kernel. The kernel's own stdout and stderr (not its
+    cells': those are outputs) go to a ``LogTail``, never to ours: ipykernel can log a
+    traceback of its own while it shuts down after a failed cell, and our stderr is one
+    line per failure; the tail's last line is kept for a kernel that died."""
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+
+    from .sandbox.mounts import LogTail
 
     ipc.mkdir(parents=True, exist_ok=True)
     km = AsyncKernelManager(
@@ -250,8 +255,9 @@ def execute_lesson(nb, lesson_id: str, folder: Path, ipc: Path) -> None:
         resources={"metadata": {"path": str(folder)}},
         on_cell_start=lambda cell, cell_index: current.update(cell=cell),
     )
-    try:
-        client.execute(env=kernel_env(), cleanup_kc=True)  # shut the kernel down: we own km
+    log = LogTail()
+    try:  # cleanup_kc: shut the kernel down, we own km
+        client.execute(env=kernel_env(), cleanup_kc=True, **log.outputs())
     except CellExecutionError as err:
         where = cell_name(current["cell"]) if "cell" in current else "a cell"
         raise LessonFailed(
@@ -259,9 +265,13 @@ def execute_lesson(nb, lesson_id: str, folder: Path, ipc: Path) -> None:
         ) from None
     except Exception as err:  # noqa: BLE001 - a timeout, a dead kernel, ...: same report
         where = cell_name(current["cell"]) if "cell" in current else "starting its kernel"
+        last = log.last_line()
         raise LessonFailed(
             f"lesson {lesson_id}: failed at {where}: {type(err).__name__}: {first_line(str(err))}"
+            + (f" (the kernel's last words: {last})" if last else "")
         ) from None
+    finally:
+        log.close_writer()
 
 
 def first_line(text: str, most: int = 200) -> str:
