@@ -14,12 +14,12 @@ The estimate uses a simple model, with its inputs measured here:
 - ``t_exec``: the mean seconds one notebook takes on a Dask worker (kernel start in the
   sandbox + execution), measured here with ``--workers`` notebooks sharing this machine's
   cores. Assumes each cluster worker has one core of the same speed to itself.
-- ``t_main``: the seconds per submission the single gradebook writer spends in nbgrader
-  autograde (recorded per student in ``results/*.json``; the tamper scan, about 0.03 s,
-  is left out), serial by design, so it bounds throughput whatever N is. On a cluster
-  the writer has the grading machine to itself, so t_main is measured in one more run,
-  ``--workers 1`` local: one core executes, the other is the writer's. (Under the
-  2-worker runs the writer shares both cores with kernels; that figure is printed too.)
+- ``t_main``: the CPU seconds per submission of the grader's main thread (the tamper
+  scan, the job, judging and the single gradebook writer's nbgrader autograde, recorded
+  per student in ``results/*.json`` as ``main_cpu_seconds``), serial by design, so it
+  bounds throughput whatever N is. On a cluster the main thread has the grading machine
+  to itself; its CPU seconds are what it costs there, whatever shared the cores here
+  (its wall clock here, sharing the cores with the kernels, is printed too).
 - ``t_feedback``: seconds of one feedback page in one process (the feedback step's
   seconds times its processes, per submission). Pages are written after the batch, on
   the grading machine's P cores (P = this machine's cores, and 8 for a modest server).
@@ -85,15 +85,6 @@ def main() -> int:
                         extra=("--executor", kind),
                     )
                 )
-        say("nncourse grade --executor local --workers 1 (the writer's own core)")
-        alone = nncourse_grade(
-            "nncourse grade --workers 1",
-            args.assignment,
-            subs,
-            Path(tmp) / "out",
-            1,
-            sandbox=True,
-        )
     local, dask = median_run(runs["local"]), median_run(runs["dask"])
     n = args.n
     print(f"Dask executor vs local threads: {args.assignment}, {n} submissions, "
@@ -107,7 +98,8 @@ def main() -> int:
     print(f"  throughput, dask / local (medians): {ratio:.2f}x")
 
     t_exec = dask.phases.get("execution", float("nan"))
-    t_main = alone.phases.get("writer", float("nan"))
+    t_main = dask.phases.get("main_cpu", float("nan"))
+    t_writer = dask.phases.get("writer_cpu", float("nan"))
     t_main_shared = dask.phases.get("writer", float("nan"))
     processes = min(workers, os.cpu_count() or 1)
     t_feedback = dask.phases.get("feedback", 0.0) * processes / n
@@ -115,10 +107,10 @@ def main() -> int:
     fixed = max(0.0, dask.seconds - n * per_sub - n * t_feedback / processes)
     print()
     print(f"Estimate for {N_CLASS} submissions on N Dask workers (model in the docstring):")
-    print(f"  t_exec {t_exec:.2f} s per notebook per worker, t_main {t_main:.2f} s per "
-          f"submission (single writer), t_feedback {t_feedback:.2f} s per page per "
-          f"process, S {fixed:.0f} s")  # fmt: skip
-    print(f"  (t_main with the writer sharing {workers} cores with {workers} kernels: "
+    print(f"  t_exec {t_exec:.2f} s per notebook per worker, t_main {t_main:.2f} CPU s per "
+          f"submission (main thread; its writer {t_writer:.2f}), t_feedback {t_feedback:.2f} "
+          f"s per page per process, S {fixed:.0f} s")  # fmt: skip
+    print(f"  (the writer's wall clock sharing {workers} cores with {workers} kernels: "
           f"{t_main_shared:.2f} s)")  # fmt: skip
     for cores in sorted({processes, 8}):
         print(f"  feedback on P = {cores} cores:")

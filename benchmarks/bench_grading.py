@@ -71,7 +71,9 @@ from tests.harness import read  # noqa: E402
 BIN = Path(sys.executable).parent
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "PYTHONUNBUFFERED": "1"}
 TARGET_RATIO = 3.0  # nncourse (sandbox on) / stock serial, grading cells only
-TARGET_WRITER = 0.25  # seconds of the single writer per student: a cluster bound by its workers
+TARGET_WRITER = 0.25  # CPU seconds of the single writer per student: a cluster bound by workers
+CLASS = 2000  # the class size of the estimate
+TARGET_MARGINAL = 1.0  # seconds per submission between growth sizes, 2 cores
 TARGET_OVERHEAD = 0.10  # sandbox on / off - 1
 TARGET_SEALING = 0.10  # sealed (execution + judging) / in-kernel checks - 1
 # nncourse's progress lines: one per student, then one per part of the feedback pages
@@ -225,8 +227,15 @@ def nncourse_grade(
     results = [json.loads(p.read_text()) for p in (out / "results" / assignment).glob("*.json")]
     if results:  # one notebook's execution in its kernel, start-up included
         phases["execution"] = statistics.fmean(r["seconds"] for r in results)
-        # the single gradebook writer's autograde of one student
-        phases["writer"] = statistics.fmean(r.get("writer_seconds", 0.0) for r in results)
+        # the single gradebook writer's autograde of one student: wall clock (sharing the
+        # cores with the kernels) and the CPU seconds of its thread; with the scan, job
+        # and judging, the main thread's serial CPU seconds per student
+        for phase, key in (
+            ("writer", "writer_seconds"),
+            ("writer_cpu", "writer_cpu_seconds"),
+            ("main_cpu", "main_cpu_seconds"),
+        ):
+            phases[phase] = statistics.fmean(r.get(key, 0.0) for r in results)
     shutil.rmtree(out, ignore_errors=True)
     return Run(label, seconds, scores, phases, load1)
 
@@ -472,20 +481,22 @@ def main() -> int:
     print(
         f"  {'submissions':>11} {'seconds':>8} {'s/sub':>7} {'marginal s/sub':>15} "
         f"{'batch s':>8} {'feedback s':>10} {'rest s':>7} {'exec s/nb':>9} "
-        f"{'writer s/sub':>12} {'load1':>5}"
+        f"{'writer cpu':>10} {'writer wall':>11} {'main cpu':>8} {'load1':>5}"
     )
     previous, nan = None, float("nan")
     for size, run in zip(sizes, growth, strict=True):
         marginal = ""
         if previous and size != previous[0]:
             marginal = f"{(run.seconds - previous[1]) / (size - previous[0]):.2f}"
-        batch, feedback, rest, execution, writer = (
-            run.phases.get(k, nan) for k in ("batch", "feedback", "rest", "execution", "writer")
+        keys = ("batch", "feedback", "rest", "execution", "writer_cpu", "writer", "main_cpu")
+        batch, feedback, rest, execution, writer_cpu, writer, main_cpu = (
+            run.phases.get(k, nan) for k in keys
         )
         print(
             f"  {size:>11} {run.seconds:8.1f} {run.seconds / size:7.2f} {marginal:>15} "
-            f"{batch:8.0f} {feedback:10.0f} {rest:7.0f} {execution:9.2f} {writer:12.2f} "
-            f"{run.load1:5.2f}" + ("  (part 1's median sandbox-on run)" if size == args.n else "")
+            f"{batch:8.0f} {feedback:10.0f} {rest:7.0f} {execution:9.2f} {writer_cpu:10.2f} "
+            f"{writer:11.2f} {main_cpu:8.2f} {run.load1:5.2f}"
+            + ("  (part 1's median sandbox-on run)" if size == args.n else "")
         )
         previous = (size, run.seconds)
     print(
@@ -499,9 +510,34 @@ def main() -> int:
         f"{workers} run at once"
     )
     print(
-        f"  writer s/sub: the single gradebook writer's nbgrader autograde of one student "
-        f"(target <= {TARGET_WRITER:g} s)"
+        "  writer cpu / writer wall: the single gradebook writer's nbgrader autograde of one "
+        "student, CPU seconds of its thread / wall clock while it shares the cores with the "
+        "kernels"
     )
+    print(
+        "  main cpu: the main thread's serial CPU seconds per student (tamper scan, job, "
+        "judging, writer): what bounds a cluster whose workers execute elsewhere"
+    )
+    largest = growth[-1]
+    writer_cpu = largest.phases.get("writer_cpu", nan)
+    print(
+        f"  writer at {sizes[-1]} submissions: {writer_cpu:.2f} CPU s a student (target <= "
+        f"{TARGET_WRITER:g} s: {verdict(writer_cpu <= TARGET_WRITER)}); the single writer "
+        f"alone would keep up with {60 / largest.phases.get('main_cpu', nan):.0f} students a "
+        "minute"
+    )
+    if len(sizes) > 1:
+        last = (growth[-1].seconds - growth[-2].seconds) / (sizes[-1] - sizes[-2])
+        print(
+            f"  marginal cost {sizes[-2]} -> {sizes[-1]}: {last:.2f} s per submission "
+            f"(target <= {TARGET_MARGINAL:g} s: {verdict(last <= TARGET_MARGINAL)})"
+        )
+        if sizes[-1] < CLASS:
+            estimate = growth[-1].seconds + (CLASS - sizes[-1]) * last
+            print(
+                f"  {CLASS:,} submissions on this machine, from that marginal cost: "
+                f"{estimate / 60:.0f} min (on N Dask workers: benchmarks/bench_dask.py)"
+            )
     med = {k: statistics.median(v) for k, v in sealing.items()}
     cost = (med["sealed"] + med["judge"]) / med["in-kernel"] - 1
     print(

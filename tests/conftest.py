@@ -20,3 +20,27 @@ def pytest_runtest_setup(item):
             f"{pytest.__version__} with this pytest-xdist): pin pytest as pyproject.toml says",
             pytrace=False,
         )
+
+
+@pytest.fixture
+def figure(record_property):
+    """``figure(line)``: a figure the test measured (a diagnosis rate, a notebook's run
+    time), printed at the end of the run under "figures measured by the tests", also
+    when the test passed and its output was captured (with pytest-xdist too: the line
+    travels in the test's report)."""
+    return lambda line: record_property("figure", line)
+
+
+def pytest_terminal_summary(terminalreporter):
+    lines = [
+        value
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "figure"
+    ]
+    if lines:
+        terminalreporter.section("figures measured by the tests")
+        for line in sorted(lines):
+            terminalreporter.write_line(line)

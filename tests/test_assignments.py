@@ -10,8 +10,10 @@ All submissions of an assignment are graded in one `nncourse grade` batch.
 """
 
 import html
+import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -25,6 +27,8 @@ from nnkit.answers import builds_on
 from tests import harness
 from tests.mutants import nb01, nb02, nb03, nb04
 from tests.mutants.tricks import tricks
+
+NOTEBOOK_SECONDS = 20.0  # a solution notebook's run on 2 cores: printed, not asserted
 
 GRADED = harness.GRADED
 CATALOGS = {
@@ -157,7 +161,7 @@ def test_assignments_match_solutions(tmp_path):
 
 
 @pytest.mark.parametrize("assignment", per_assignment(harness.COURSE.assignment_ids()))
-def test_solution_notebook_executes(assignment, monkeypatch):
+def test_solution_notebook_executes(assignment, monkeypatch, figure):
     # One BLAS thread, as on a shared 2-core machine (README, "Running the notebooks"):
     # with two threads a loaded machine runs numpy's matrix products up to 10x slower.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -173,7 +177,15 @@ def test_solution_notebook_executes(assignment, monkeypatch):
         raise_on_iopub_timeout=True,
         resources={"metadata": {"path": str(path.parent)}},
     )
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
     client.execute()
+    seconds = time.perf_counter() - start
+    figure(
+        f"{assignment}: the solution notebook executed in {seconds:.1f} s (target <= "
+        f"{NOTEBOOK_SECONDS:.0f} s on 2 cores; load average {load:.2f} -> "
+        f"{os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs)"
+    )
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
 
@@ -219,7 +231,7 @@ def test_bug_loses_points_with_a_message(batch, assignment, mutant):
 
 
 @pytest.mark.parametrize("assignment", per_assignment())
-def test_one_slip_costs_once(batch, assignment):
+def test_one_slip_costs_once(batch, assignment, figure):
     """Hidden cells are split by concern: a bug in one concern keeps the points of the
     others. Prints the share of catalog bugs that cost every point of their function."""
     result = batch(assignment)
@@ -229,8 +241,8 @@ def test_one_slip_costs_once(batch, assignment):
         score, full = result.target_score(result.placement[(m.target, m.name)], m.target)
         kept[(m.target, m.name)] = score / full
     everything = sorted(k for k, share in kept.items() if share == 0)
-    print(
-        f"\n{assignment}: {len(everything)} of {len(bugs)} bugs "
+    figure(
+        f"{assignment}: {len(everything)} of {len(bugs)} bugs "
         f"({len(everything) / len(bugs):.0%}) cost every point of their function"
     )
     names = {(m.target, m.name) for m in bugs}
@@ -243,7 +255,7 @@ MODELS = ("TwoLayerNet.loss", "FullyConnectedNet.loss")
 
 
 @pytest.mark.xdist_group("04_neural_networks")
-def test_a_wrong_layer_costs_the_models_nothing(batch):
+def test_a_wrong_layer_costs_the_models_nothing(batch, figure):
     """A submission whose only mistake is in a layer keeps every point of the models
     that call it, and the models' tests that pass only thanks to the second run, with
     correct layers, name the layer (nncourse.rerun)."""
@@ -273,7 +285,7 @@ def test_a_wrong_layer_costs_the_models_nothing(batch):
     expected = "TwoLayerNet.loss is right: with correct layers it passes this test"
     assert any(n.startswith(expected) for n in notes.values()), notes
     assert kept > len(bugs) // 2  # most layer bugs met a model with its own constructor
-    print(f"\n{named} model tests kept their points thanks to correct layers")
+    figure(f"04_neural_networks: {named} model tests kept their points thanks to correct layers")
 
 
 @pytest.mark.parametrize("assignment", per_assignment())

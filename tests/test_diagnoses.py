@@ -90,7 +90,7 @@ def named_causes(failed: dict[str, str], target: str) -> set[str]:
     return names
 
 
-def test_every_registered_cause_is_named_for_its_bug(graded):
+def test_every_registered_cause_is_named_for_its_bug(graded, figure):
     assignment, plan, mutants = graded
     bugs = [m for m in mutants if m.kind == "bug"]
     # the causes that have a bug of their name in the catalog (a loss's causes are
@@ -105,8 +105,8 @@ def test_every_registered_cause_is_named_for_its_bug(graded):
         rate[bool(named[(m.target, m.name)])] += 1
     missing = [k for k in registered if k[1] not in named[k]]
     assert not missing, f"causes not named for their own bug: {missing}"
-    print(
-        f"\n{assignment}: {rate[True]} of {len(bugs)} catalog bugs get a likely cause "
+    figure(
+        f"{assignment}: {rate[True]} of {len(bugs)} catalog bugs get a likely cause "
         f"({rate[True] / len(bugs):.0%}); plain message for "
         f"{sorted(f'{t}/{n}' for (t, n), c in named.items() if not c)}"
     )

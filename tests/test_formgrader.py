@@ -66,6 +66,24 @@ def test_the_run_folder_never_uses_nbgraders_execute(run):
     assert sanitize_preprocessors()[0].__name__ == "RestoreStructure"
 
 
+def test_formgraders_feedback_is_the_page_nncourse_wrote(run):
+    """The run folder's config names nncourse's feedback exporter: nbgrader's own
+    generate_feedback (formgrader's button) writes the very page `nncourse grade` wrote
+    (the stock exporter's would differ in bytes; tests/test_feedback_html.py)."""
+    page = run / "feedback" / "ana" / A / f"{A}.html"
+    written = page.read_text()
+    page.unlink()
+    proc = subprocess.run(
+        [NBGRADER, "generate_feedback", A, "--student", "ana", "--force"],
+        cwd=run,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert page.read_text() == written
+
+
 def test_autograde_of_a_graded_notebook_applies_its_verdicts(run):
     full = score(run)
     assert full > 0

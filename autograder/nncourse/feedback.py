@@ -1,9 +1,10 @@
 """Step 5 of grading: per-student feedback HTML through nbgrader generate_feedback.
 
 Pages are written after the batch, not by the single gradebook writer while it
-autogrades: nbgrader's generate_feedback (about 1.4 s a student, mostly Jinja and HTML
-work) only reads the gradebook, so it runs in forked processes over parts of the class,
-one nbgrader run per part so the templates are compiled once per part.
+autogrades: nbgrader's generate_feedback only reads the gradebook, so it runs in forked
+processes over parts of the class, one nbgrader run per part so the templates are
+compiled, and the cells every page shares rendered, once per part
+(``feedback_html.FeedbackExporter``: about 0.13 s a page of 02 instead of 0.34 s).
 
 The page opens with a table per graded function (``feedback_summary``): points, each
 test passed or failed, and the first problem's one-line cause. Hidden tests are for

@@ -43,6 +43,7 @@ from .edition import build_edition
 from .execution import Job, JobResult
 from .executors import make_executor
 from .feedback import feedback_preprocessors, pending_feedback, write_feedback
+from .feedback_html import FeedbackExporter
 from .files import atomic_write
 from .judge import PlanError, with_hints
 from .late import check_penalty, late_detail, naive_utc, parse_due
@@ -76,6 +77,7 @@ c.LateSubmissionPlugin.penalty_method = {penalty!r}
 from nncourse.feedback import feedback_preprocessors  # noqa: E402
 from nncourse.grade import autograde_preprocessors, sanitize_preprocessors  # noqa: E402
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
+c.GenerateFeedback.exporter_class = "nncourse.feedback_html.FeedbackExporter"
 c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.RestoreStructure.release_root = {release!r}
@@ -174,6 +176,7 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     config.ApplyExecution.executed_root = str(out / "executed")
     config.GenerateFeedback.preprocessors = feedback_preprocessors()
     config.HTMLExporter.template_name = "feedback"
+    config.GenerateFeedback.exporter_class = FeedbackExporter
     config.LateSubmissionPlugin.penalty_method = opts.penalty
     (out / "nbgrader_config.py").write_text(
         RUN_CONFIG.format(
@@ -245,14 +248,26 @@ def result_path(out: Path, assignment: str, student: str) -> Path:
 
 
 def save_result(
-    out: Path, assignment: str, entries: list[Entry], fingerprint: str, seconds, writer=0.0
+    out: Path,
+    assignment: str,
+    entries: list[Entry],
+    fingerprint: str,
+    seconds,
+    writer=0.0,
+    writer_cpu=0.0,
+    main_cpu=0.0,
 ):
     """``seconds``: the student's notebooks in their kernels; ``writer``: the gradebook
-    writer's autograde of them (both for the benchmarks)."""
+    writer's autograde of them, wall clock, and ``writer_cpu``: the CPU seconds of the
+    writer's thread in it, what the writer costs whatever else shares the cores;
+    ``main_cpu``: that plus the main thread's tamper scan, job and judging of the
+    student's notebooks, the serial work that bounds a cluster (all for the benchmarks)."""
     data = {
         "hash": fingerprint,
         "seconds": seconds,
         "writer_seconds": round(writer, 3),
+        "writer_cpu_seconds": round(writer_cpu, 3),
+        "main_cpu_seconds": round(main_cpu, 3),
         "entries": [{**asdict(e), "source": None} for e in entries],
     }
     atomic_write(result_path(out, assignment, entries[0].student), json.dumps(data, indent=1))
@@ -295,6 +310,7 @@ class _Student:
     fingerprint: str
     jobs_left: int = 0
     seconds: float = 0.0
+    cpu: float = 0.0  # the main thread's CPU seconds on this student (scan, job, judging)
 
 
 class Batch:
@@ -343,6 +359,7 @@ class Batch:
             for entry in record.entries:
                 if entry.status != "pending":
                     continue
+                cpu = time.thread_time()
                 try:
                     job = self._job(entry)
                 except CourseError:
@@ -351,6 +368,7 @@ class Batch:
                     why = f"{type(err).__name__}: {err}".splitlines()[0][:200]
                     entry.status, entry.detail = "invalid", f"could not be read or scanned: {why}"
                     job = None
+                record.cpu += time.thread_time() - cpu
                 if job is not None:
                     jobs.append(job)
                     record.jobs_left += 1
@@ -409,8 +427,10 @@ class Batch:
 
     def record(self, result: JobResult) -> str | None:
         """Judge a finished job; return the student when all their notebooks are done."""
-        self.judge(result)
         record = self.students[result.student]
+        cpu = time.thread_time()
+        self.judge(result)
+        record.cpu += time.thread_time() - cpu
         for entry in record.entries:
             if entry.notebook == result.notebook and entry.expected:
                 entry.status = result.status
@@ -426,7 +446,7 @@ class Batch:
         """Single writer: autograde the student's notebooks from the executed copies, then
         record the student as done."""
         record = self.students[student]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         if any(e.status in EXECUTED_STATUSES for e in record.entries):
             outcome = self.api.autograde(self.assignment, student, force=True, create=True)
             if not outcome.get("success"):
@@ -437,9 +457,16 @@ class Batch:
                 # no half-autograded notebook to write feedback from
                 shutil.rmtree(self.out / "autograded" / student / self.assignment, True)
         self.result.seconds[student] = round(record.seconds, 3)
-        writer = time.perf_counter() - start
+        writer, writer_cpu = time.perf_counter() - start, time.thread_time() - cpu
         save_result(
-            self.out, self.assignment, record.entries, record.fingerprint, record.seconds, writer
+            self.out,
+            self.assignment,
+            record.entries,
+            record.fingerprint,
+            record.seconds,
+            writer,
+            writer_cpu,
+            record.cpu + writer_cpu,
         )
 
 
