@@ -171,7 +171,7 @@ def percentile(values, q):
 
 def summary(name, values):
     return (
-        f"  {name:18s} median {statistics.median(values):7.1f} ms   p90 "
+        f"  {name:28s} median {statistics.median(values):7.1f} ms   p90 "
         f"{percentile(values, 0.9):7.1f} ms   min {min(values):6.1f}   max {max(values):7.1f}"
     )
 
@@ -184,14 +184,24 @@ def notebook(cells: list[str], path: Path, steps: int) -> Path:
     return path
 
 
-def open_and_run(page, server, path: Path, ready: str) -> None:
-    page.goto(server.url(f"/lab/tree/{path.name}"))
-    H.run_all_cells(page, timeout=120)
+def open_and_run(context, server, path: Path, ready: str):
+    """A new page with only ``path`` open (``?reset``: JupyterLab does not reopen the
+    previous notebooks), every cell run; the page, once ``ready`` shows. The previous
+    notebook's kernel stays, idle."""
+    page = context.new_page()
+    page.goto(server.url(f"/lab/tree/{path.name}?reset"))
+    try:
+        H.run_all_cells(page, timeout=120)
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / f"bench-widget-{path.stem}.png"
+        page.screenshot(path=shot)
+        raise SystemExit(f"{path.name} did not run: screenshot {shot}") from None
     errors = H.notebook_errors(page)
     if errors:
         raise SystemExit(f"{path.name}: {errors[:3]}")
     page.wait_for_selector(ready, timeout=30_000)
     page.locator(ready).first.scroll_into_view_if_needed()
+    return page
 
 
 def measure(page, trigger: str, event: str, canvas: bool, n: int, gap: float):
@@ -213,15 +223,6 @@ def measure(page, trigger: str, event: str, canvas: bool, n: int, gap: float):
             readout.append(result["readout"])
         time.sleep(gap)
     return redraw, readout
-
-
-def shut_down_kernel(page) -> None:
-    """The measured notebook's kernel stops before the next one runs: an idle kernel
-    costs little, but nothing of one widget should run while the next is measured."""
-    page.evaluate(
-        "async () => { const w = window.jupyterapp.shell.currentWidget;"
-        " await w.sessionContext.shutdown(); }"
-    )
 
 
 def main():
@@ -251,9 +252,7 @@ def main():
             browser = H.launch_chromium(p)
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             context.add_init_script(H.DRAW_HOOK)
-            page = context.new_page()
-
-            open_and_run(page, server, explorer_nb, H.CANVAS)
+            page = open_and_run(context, server, explorer_nb, H.CANVAS)
             H.wait_for_explorer(page)
             if H.current_schedule(page) != "cosine":
                 H.select_schedule(page, "cosine")
@@ -263,22 +262,23 @@ def main():
             T1 = H.slider_value(page, "cosine", "T")
             H.wait_canvas_settled(page)
             same = H.wait_until(lambda: H.screen_matches_kernel(page)[0], timeout=5)
-            shut_down_kernel(page)
+            page.close()
 
             path = notebook(INTERACT_CELLS, root / "interact.ipynb", args.steps)
-            open_and_run(page, server, path, ".nncourse-baseline img")
+            page = open_and_run(context, server, path, ".nncourse-baseline img")
             handle = ".nncourse-baseline .noUi-handle"
             results["interact"] = measure(page, handle, "keydown", False, args.n, args.gap)
-            shut_down_kernel(page)
+            page.close()
 
             path = notebook(PLAYGROUND_CELLS, root / "playground.ipynb", args.steps)
-            open_and_run(page, server, path, ".nnkit-network-playground .nnkit-canvas canvas")
+            canvas = ".nnkit-network-playground .nnkit-canvas canvas"
+            page = open_and_run(context, server, path, canvas)
             train = ".nnkit-network-playground button.mod-primary"
             results["playground"] = measure(page, train, "click", True, args.n, args.gap)
-            shut_down_kernel(page)
+            page.close()
 
             path = notebook(BUTTON_CELLS, root / "button.ipynb", args.steps)
-            open_and_run(page, server, path, ".nncourse-baseline img")
+            page = open_and_run(context, server, path, ".nncourse-baseline img")
             train = ".nncourse-baseline button"
             results["button"] = measure(page, train, "click", False, args.n, args.gap)
             browser.close()

@@ -128,6 +128,16 @@ def cmd_release(args) -> int:
     return 0
 
 
+def cmd_gradescope(args) -> int:
+    from .gradescope import build_zip
+
+    course = course_from_arg(args.course)
+    out = build_zip(course, args.id, Path(args.out), args.hidden_visibility, args.due, args.penalty)
+    size = out.stat().st_size / 1e3
+    print(f"wrote {out} ({size:.0f} kB): upload it as the Gradescope autograder of {args.id}")
+    return 0
+
+
 def feedback_path(notebook: str) -> Path:
     """``work/03_lr_schedules.ipynb`` -> ``work/03_lr_schedules.feedback.html``."""
     path = Path(notebook)
@@ -267,6 +277,26 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--out", required=True, metavar="DIR", help="bundle folder (new or empty)")
     r.set_defaults(func=cmd_release)
+
+    gs = sub.add_parser("gradescope", help="a Gradescope autograder zip for one assignment")
+    gs.add_argument("id", metavar="ID", help="the assignment")
+    gs.add_argument("--out", required=True, metavar="ZIP", help="the zip to write")
+    gs.add_argument(
+        "--hidden-visibility",
+        default="after_due_date",
+        choices=["visible", "hidden", "after_due_date", "after_published"],
+        help="when students see the hidden tests' results (default after_due_date)",
+    )
+    gs.add_argument(
+        "--due", metavar="ISO8601", help="due date (default: the Gradescope assignment's)"
+    )
+    gs.add_argument(
+        "--penalty",
+        default="none",
+        choices=["none", "zero"],
+        help="a late notebook: none (said in the output) or zero (nbgrader's plugin)",
+    )
+    gs.set_defaults(func=cmd_gradescope)
 
     k = sub.add_parser(
         "check", help="grade one notebook as `grade` would and print a table per function"

@@ -33,6 +33,7 @@ from pathlib import Path
 from .course import CourseError
 from .edition import build_edition
 from .execution import Job, JobResult, run_job
+from .extras import require
 
 
 class LocalExecutor:
@@ -89,10 +90,9 @@ class DaskExecutor:
         self.scattered: dict = {}
 
     def __enter__(self):
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as err:  # pragma: no cover - distributed is a dependency
-            raise CourseError(f"--executor dask needs dask.distributed: {err}") from err
+        require("dask")
+        from distributed import Client, LocalCluster
+
         try:
             if self.scheduler:
                 self.client = Client(self.scheduler, timeout="30s")
@@ -158,5 +158,6 @@ def make_executor(kind: str, workers: int, scheduler: str | None):
             raise CourseError("--scheduler needs --executor dask")
         return LocalExecutor(workers)
     if kind == "dask":
+        require("dask")
         return DaskExecutor(workers, scheduler)
     raise CourseError(f"unknown executor {kind!r}: use local or dask")

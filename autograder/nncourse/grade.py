@@ -591,6 +591,8 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     due = parse_due(opts.due)
     check_penalty(opts.penalty)
     executor = make_executor(opts.executor, workers, opts.scheduler)  # starts nothing yet
+    if opts.db_url:  # a bad URL or a missing extra is refused before anything is written
+        check_gradebook(opts.db_url)
     opts.out = opts.out.resolve()
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)

@@ -13,6 +13,7 @@ from pathlib import Path
 from traitlets.config import Config, PyFileConfigLoader
 
 from .course import Course, CourseError
+from .extras import require
 
 
 def course_config(course: Course, root: Path, db_url: str | None = None) -> Config:
@@ -87,6 +88,7 @@ def check_gradebook(db_url: str) -> str:
         raise CourseError(f"--db {shown}: use sqlite:///PATH or postgresql://USER@HOST/DB")
     if url.get_backend_name() == "sqlite":
         return db_url  # created on first use (ensure_sqlite_gradebook)
+    require("postgres")
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     engine = None
