@@ -16,6 +16,7 @@ import jsonschema
 import nbformat
 import pytest
 
+from nncourse.collect import NOTEBOOK_BYTES
 from nncourse.mutate import solved_submission
 from tests import harness
 from tests.mutants.nb03 import MUTANTS
@@ -155,6 +156,22 @@ def test_bad_submissions_get_a_results_json_that_says_what_is_wrong(source, tmp_
     renamed = run_autograder(source, tmp_path / "renamed", {"my_attempt.ipynb": solved})
     assert "my_attempt.ipynb was graded as" in renamed["output"]
     assert renamed["score"] == sum(t["max_score"] for t in renamed["tests"]) > 0
+    # a hostile student: a link to the autograder's own copy of the solution
+    (tmp_path / "link" / "submission").mkdir(parents=True)
+    target = source / "course" / "solutions" / A / f"{A}.ipynb"
+    (tmp_path / "link" / "submission" / f"{A}.ipynb").symlink_to(target)
+    link = run_autograder(source, tmp_path / "link", {})
+    assert link["score"] == 0 and "symbolic link" in link["output"], link["output"]
+    (tmp_path / "dirlink" / "submission").mkdir(parents=True)
+    (tmp_path / "dirlink" / "submission" / "work").symlink_to(target.parent)
+    dirlink = run_autograder(source, tmp_path / "dirlink", {"mine.ipynb": release})
+    assert dirlink["score"] == 0  # the linked folder is not searched: the release scores 0
+    huge = tmp_path / "huge" / "submission" / f"{A}.ipynb"
+    huge.parent.mkdir(parents=True)
+    with huge.open("wb") as fh:  # sparse: no disk used
+        fh.truncate(NOTEBOOK_BYTES + 1)
+    too_big = run_autograder(source, tmp_path / "huge", {})
+    assert too_big["score"] == 0 and "Clear Outputs" in too_big["output"], too_big["output"]
     broken = run_autograder(source, tmp_path / "broken", {f"{A}.ipynb": '{"cells": [,'})
     assert broken["score"] == 0 and "invalid" in broken["output"], broken["output"]
     assert broken["tests"] and all(

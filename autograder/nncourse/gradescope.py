@@ -45,6 +45,7 @@ from pathlib import Path
 
 import nbformat
 
+from .collect import NOTEBOOK_BYTES, megabytes
 from .course import Course, CourseError, course_from_arg
 from .files import atomic_write
 from .grade_ids import graded_target
@@ -189,12 +190,24 @@ def submitted_notebooks(folder: Path) -> list[Path]:
     )
 
 
+def linked(path: Path, folder: Path) -> bool:
+    """Whether ``path`` or a folder between ``folder`` and it is a symbolic link: a link
+    could point at anything the autograder can read, the course's solutions included."""
+    rel = path.relative_to(folder)
+    return any((folder / part).is_symlink() for part in [rel, *rel.parents] if part.parts)
+
+
 def choose_notebook(found: list[Path], folder: Path, stem: str) -> tuple[Path | None, str]:
     """(the notebook to grade, a note) or (None, why none can be)."""
     expected = f"{stem}.ipynb"
     shown = ", ".join(str(p.relative_to(folder)) for p in found[:5])
     if not found:
         return None, f"No notebook in your submission: upload {expected}."
+    links = [str(p.relative_to(folder)) for p in found if linked(p, folder)]
+    if links:
+        return None, (
+            f"{', '.join(links)} is a symbolic link, not a notebook: upload the notebook itself."
+        )
     named = [p for p in found if p.name == expected]
     if len(named) == 1:  # as nncourse grade: the others are not graded, and said so
         others = [str(p.relative_to(folder)) for p in found if p != named[0]]
@@ -230,6 +243,11 @@ def grade_submission(course: Course, settings: dict, root: Path) -> dict:
     chosen, note = choose_notebook(submitted_notebooks(folder), folder, stem)
     if chosen is None:
         return problem(note)
+    if chosen.stat().st_size > NOTEBOOK_BYTES:  # never copied: collect would refuse it too
+        return problem(
+            f"{chosen.name} is over {megabytes(NOTEBOOK_BYTES)}, the most a notebook may be: "
+            "clear its outputs (Edit > Clear Outputs of All Cells), save and resubmit."
+        )
     meta = metadata(root)
     due = settings.get("due") or (meta.get("assignment") or {}).get("due_date") or None
     with tempfile.TemporaryDirectory(prefix="nncourse-gradescope-") as tmp:
