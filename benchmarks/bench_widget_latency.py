@@ -127,6 +127,27 @@ train()
 box""",
 ]
 
+# key, cells, what shows once it ran, the input's element and event, canvas (or <img>)
+NOTEBOOKS = [
+    (
+        "interact",
+        INTERACT_CELLS,
+        ".nncourse-baseline img",
+        ".nncourse-baseline .noUi-handle",
+        "keydown",
+        False,
+    ),
+    (
+        "playground",
+        PLAYGROUND_CELLS,
+        ".nnkit-network-playground .nnkit-canvas canvas",
+        ".nnkit-network-playground button.mod-primary",
+        "click",
+        True,
+    ),
+    ("button", BUTTON_CELLS, ".nncourse-baseline img", ".nncourse-baseline button", "click", False),
+]
+
 # the input's time, and every <img> decoded under the baseline's container after it
 INSTRUMENT_JS = """([trigger, event]) => {
   window.__bench = {start: null, readout: null, imgs: []};
@@ -264,23 +285,11 @@ def main():
             same = H.wait_until(lambda: H.screen_matches_kernel(page)[0], timeout=5)
             page.close()
 
-            path = notebook(INTERACT_CELLS, root / "interact.ipynb", args.steps)
-            page = open_and_run(context, server, path, ".nncourse-baseline img")
-            handle = ".nncourse-baseline .noUi-handle"
-            results["interact"] = measure(page, handle, "keydown", False, args.n, args.gap)
-            page.close()
-
-            path = notebook(PLAYGROUND_CELLS, root / "playground.ipynb", args.steps)
-            canvas = ".nnkit-network-playground .nnkit-canvas canvas"
-            page = open_and_run(context, server, path, canvas)
-            train = ".nnkit-network-playground button.mod-primary"
-            results["playground"] = measure(page, train, "click", True, args.n, args.gap)
-            page.close()
-
-            path = notebook(BUTTON_CELLS, root / "button.ipynb", args.steps)
-            page = open_and_run(context, server, path, ".nncourse-baseline img")
-            train = ".nncourse-baseline button"
-            results["button"] = measure(page, train, "click", False, args.n, args.gap)
+            for key, cells, ready, trigger, event, canvas in NOTEBOOKS:
+                path = notebook(cells, root / f"{key}.ipynb", args.steps)
+                page = open_and_run(context, server, path, ready)
+                results[key] = measure(page, trigger, event, canvas, args.n, args.gap)
+                page.close()
             browser.close()
         elapsed = time.perf_counter() - start
 

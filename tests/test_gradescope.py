@@ -129,6 +129,8 @@ def test_fake_root_runs_score_as_nncourse_grade(source, tmp_path):
             assert (test["status"] == "passed") == (test["score"] == test["max_score"]), test
     full = sum(t["max_score"] for t in results["tests"])
     assert totals["solution"] == full > 0 and totals["release"] == 0
+    said = results_of(source, tmp_path, "solution")["output"]
+    assert f"{full:g} / {full:g} points from the tests" in said, said
     for bug in BUGS:  # the failure says what is wrong, in the student-facing words
         failed = [
             t for t in results_of(source, tmp_path, bug.name)["tests"] if t["status"] == "failed"

@@ -302,9 +302,16 @@ def grade_submission(course: Course, settings: dict, root: Path) -> dict:
             }
         )
     lines = [note] if note else []
+    autograded = sum(t["max_score"] for t in tests)
+    by_hand = float(row["max_score"]) - autograded
     lines.append(
-        f"{row['score']} / {row['max_score']} points"
+        f"{row['score']} / {autograded:g} points from the tests"
         + (f" (status {row['status']})" if row["status"] != "ok" else "")
+        + (
+            f"; {by_hand:g} more points are your written answers, graded by hand"
+            if by_hand > 0
+            else ""
+        )
     )
     if row["detail"]:
         lines.append(row["detail"])
