@@ -434,6 +434,37 @@ assert pg.error.value == "", pg.error.value
 assert pg.step == 20 and calls == ["draw_idle"], calls
 pg.depth.value = 2
 assert calls == ["draw_idle"] * 2, calls
+
+# once the browser has drawn (the background is cached), a click that keeps the limits
+# redraws the regions, points and curves only, and the pixels are a full draw's
+canvas = pg.fig.canvas
+canvas.draw()  # what the browser's draw request runs
+canvas.blit = lambda bbox=None: calls.append("blit")
+pg.steps.value = 1
+state = pg._view_state()
+image = pg.image.get_array().copy()
+pg.train_button.click()
+assert pg._view_state() == state, (state, pg._view_state())
+assert calls[-1] == "blit" and len(calls) == 3, calls
+assert not np.array_equal(image, pg.image.get_array())  # the regions were redrawn
+blitted = np.asarray(canvas.buffer_rgba()).copy()
+canvas.draw()
+assert np.array_equal(blitted, np.asarray(canvas.buffer_rgba())), "blit != full draw"
+for _ in range(30):  # the steps axis outgrows its limit: a full draw, limits by half again
+    pg.train_button.click()
+assert "draw_idle" in calls[3:] and pg.ax_loss.get_xlim()[1] >= pg.step, calls
+
+# the static PNG (saved figure) shows the animated regions and curves too
+import io
+from matplotlib.image import imread
+def saved():
+    buf = io.BytesIO()
+    pg.fig.savefig(buf, format="png")
+    buf.seek(0)
+    return imread(buf)
+with_regions = saved()
+pg.image.set_visible(False)
+assert not np.array_equal(with_regions, saved()), "savefig left the regions out"
 print("ok")
 """
 

@@ -78,18 +78,21 @@ class FigureHost:
             self.view.add_class("nnkit-canvas")
         self.axes = self.fig.subplots(1, ncols, squeeze=False)[0]
         self.draw_count = self.full_draws = self.blits = 0
-        self._blit_ax = self._background = None
+        self._blit_ax = self._background = None  # an Axes, or the Figure itself
         self._blit_artists: Callable[[], list] = list
 
     def enable_blit(self, ax, artists: Callable[[], list]) -> None:
-        """Blitting for ``ax`` (ipympl only): the artists ``artists()`` returns (e.g. the
-        lines and the legend) are animated, i.e. left out of full draws and drawn over a
-        cached background of ``ax`` instead. Full draws (limits, scale, resize, toolbar)
-        cache that background in a ``draw_event`` callback and draw the artists on top,
-        so every frame the browser gets is complete. Saved figures include them too."""
+        """Blitting for ``ax``, or with ``ax=None`` for the whole figure (ipympl only): the
+        artists ``artists()`` returns (e.g. the lines and the legend), in any of its axes,
+        are animated, i.e. left out of full draws and drawn over a cached background of
+        ``ax`` (or the figure) instead, in that order. Full draws (limits, scale,
+        resize, toolbar) cache that background in a ``draw_event`` callback and draw the
+        artists on top, so every frame the browser gets is complete. Saved figures
+        include them too."""
         if not self.interactive:
             return
-        self._blit_ax, self._blit_artists = ax, artists
+        self._blit_ax = ax if ax is not None else self.fig  # the region blitted
+        self._blit_artists = artists
         self.fig.canvas.mpl_connect("draw_event", self._on_draw_event)
 
     def _on_draw_event(self, event):
@@ -103,7 +106,7 @@ class FigureHost:
     def _draw_animated(self):
         for artist in self._blit_artists():
             if artist is not None and artist.get_visible():
-                self._blit_ax.draw_artist(artist)
+                self.fig.draw_artist(artist)
 
     def redraw(self, full: bool = True):
         """Show the figure's current state. ipympl: ``full`` asks the browser for a full
