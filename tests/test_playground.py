@@ -457,11 +457,9 @@ assert "draw_idle" in calls[3:] and pg.ax_loss.get_xlim()[1] >= pg.step, calls
 # the static PNG (saved figure) shows the animated regions and curves too
 import io
 from matplotlib.image import imread
+from nnkit.widgets.figure import figure_png  # what the static PNG is made with
 def saved():
-    buf = io.BytesIO()
-    pg.fig.savefig(buf, format="png")
-    buf.seek(0)
-    return imread(buf)
+    return imread(io.BytesIO(figure_png(pg.fig)))
 with_regions = saved()
 pg.image.set_visible(False)
 assert not np.array_equal(with_regions, saved()), "savefig left the regions out"

@@ -329,11 +329,9 @@ assert calls[-1] == "draw_idle", calls
 # saved figures (the static PNG in the output) include the animated lines
 import io
 from matplotlib.image import imread
+from nnkit.widgets.figure import figure_png  # what the static PNG is made with
 def saved():
-    buf = io.BytesIO()
-    ex.fig.savefig(buf, format="png")
-    buf.seek(0)
-    return imread(buf)
+    return imread(io.BytesIO(figure_png(ex.fig)))
 with_lines = saved()
 for line in ex.lines.values():
     line.set_visible(False)
