@@ -454,6 +454,15 @@ for _ in range(30):  # the steps axis outgrows its limit: a full draw, limits by
     pg.train_button.click()
 assert "draw_idle" in calls[3:] and pg.ax_loss.get_xlim()[1] >= pg.step, calls
 
+# new data or a new network changes the data axes' limits or title, even with the loss
+# axes as they were: a full draw, never a blit over the old background
+for control, value in ((pg.dataset, "xor"), (pg.hidden_dim, 7)):
+    canvas.draw()
+    pg.reset()  # the loss axes back at their start; a blit if nothing else changed
+    n = len(calls)
+    control.value = value
+    assert calls[n:] == ["draw_idle"], (calls[n:], control.description)
+
 # the static PNG (saved figure) shows the animated regions and curves too
 import io
 from matplotlib.image import imread

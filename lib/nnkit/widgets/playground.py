@@ -389,6 +389,7 @@ class NetworkPlayground(Guarded):
             for artist in animated:
                 artist.set_animated(True)
         self._host.enable_blit(None, lambda: animated)
+        self._drawn_view = None  # _view_state() at the last full draw
 
         self.dataset.observe(lambda _: self._guard(self.new_data), names="value")
         for control in (self.hidden_dim, self.depth, self.activation):
@@ -543,7 +544,6 @@ class NetworkPlayground(Guarded):
         self.loss_line.set_data(np.arange(1, len(losses) + 1), losses)
         x, smooth = moving_average(losses, self.steps_per_epoch)
         self.smooth_line.set_data(x + 1, smooth)
-        before = self._view_state()
         self._set_loss_limits(losses)
 
         loss, acc = self.full_loss(), self.accuracy()
@@ -554,7 +554,13 @@ class NetworkPlayground(Guarded):
             f"loss <b>{loss:.4f}</b> &nbsp;·&nbsp; train accuracy <b>{acc:.1%}</b>"
             f" &nbsp;·&nbsp; {len(self.y)} points"
         )
-        self._host.redraw(full=self._view_state() != before)
+        # a blit draws over the background of the last full draw: limits or titles changed
+        # since then (new data, a new network, the curve outgrowing its axes) need a full one
+        state = self._view_state()
+        full = state != self._drawn_view
+        self._host.redraw(full=full)
+        if full:
+            self._drawn_view = state
         self.last_draw_seconds = time.perf_counter() - start
 
     def _view_state(self) -> tuple:
