@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -179,6 +180,59 @@ def test_bad_submissions_get_a_results_json_that_says_what_is_wrong(source, tmp_
     assert broken["tests"] and all(
         t["output"].startswith("not graded: invalid") for t in broken["tests"]
     )
+
+
+# A blank notebook that tries to write its own results.json: in every results/ folder it
+# can find (where Gradescope's is, where the test's fake root is), at once and from a
+# detached process after grading has finished.
+FORGE_RESULTS = """
+import json, os, time
+FORGED = json.dumps({"score": 999.0, "output": "forged", "tests": []})
+def forge():
+    for top in ("/autograder", "/tmp", "/root", "/work", os.getcwd()):
+        for folder, subfolders, files in os.walk(top):
+            if os.path.basename(folder) == "results" or "results.json" in files:
+                try:
+                    with open(os.path.join(folder, "results.json"), "w") as fh:
+                        fh.write(FORGED)
+                except OSError:
+                    pass
+forge()
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(3)
+    forge()
+    os._exit(0)
+
+def step_decay(t, lr0, step_size, gamma=0.1):
+    raise NotImplementedError
+"""
+
+
+def test_a_notebook_cannot_write_its_own_results(source, tmp_path):
+    release = harness.read("assignments", A)
+    nb = solved_submission(release, release, {"step_decay": FORGE_RESULTS})
+    results = run_autograder(source, tmp_path / "root", {f"{A}.ipynb": nb})
+    assert results["score"] == 0 and "forged" not in results["output"], results["output"]
+    time.sleep(5)  # the detached process would have written by now
+    again = json.loads((tmp_path / "root" / "results" / "results.json").read_text())
+    assert again == results
+    assert not [p for p in tmp_path.rglob("results.json") if "forged" in p.read_text()]
+    # run_autograder's tamper scan refuses the notebook before it runs (its imports); with
+    # the scan off it runs, in the sandbox: a results/ folder of the host stays unwritten
+    assert "tampering found, nothing executed" in results["output"], results["output"]
+    decoy = tmp_path / "host" / "results" / "results.json"
+    decoy.parent.mkdir(parents=True)
+    decoy.write_text("{}")
+    subs = tmp_path / "subs" / "mallory" / A
+    subs.mkdir(parents=True)
+    nbformat.write(nb, subs / f"{A}.ipynb")
+    harness.grade(tmp_path / "subs", A, tmp_path / "run", "--no-tamper-scan")
+    [row] = harness.read_csv(tmp_path / "run" / "grades.csv")
+    assert row["status"] in ("ok", "error") and float(row["score"]) == 0, row
+    time.sleep(5)
+    assert decoy.read_text() == "{}"
+    assert not [p for p in tmp_path.rglob("results.json") if "forged" in p.read_text()]
 
 
 def test_a_late_submission_loses_its_points_with_penalty_zero(source, tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 from .build import build
 from .collect import SubmissionsError
 from .course import CourseError, course_from_arg
+from .gradescope import VISIBILITIES
 from .late import PENALTIES
 from .nbgrader_api import NbgraderFailed
 from .sandbox import MIN_MEMORY_MB
@@ -284,7 +285,7 @@ def parser() -> argparse.ArgumentParser:
     gs.add_argument(
         "--hidden-visibility",
         default="after_due_date",
-        choices=["visible", "hidden", "after_due_date", "after_published"],
+        choices=VISIBILITIES,
         help="when students see the hidden tests' results (default after_due_date)",
     )
     gs.add_argument(
@@ -293,7 +294,7 @@ def parser() -> argparse.ArgumentParser:
     gs.add_argument(
         "--penalty",
         default="none",
-        choices=["none", "zero"],
+        choices=PENALTIES,
         help="a late notebook: none (said in the output) or zero (nbgrader's plugin)",
     )
     gs.set_defaults(func=cmd_gradescope)

@@ -85,12 +85,12 @@ class DaskExecutor:
     """Jobs on a Dask cluster; ``scheduler=None`` starts a LocalCluster of ``workers``."""
 
     def __init__(self, workers: int, scheduler: str | None = None):
+        require("dask")  # made before the batch starts: a missing extra stops it at once
         self.workers, self.scheduler = workers, scheduler
         self.client = self.cluster = None
         self.scattered: dict = {}
 
     def __enter__(self):
-        require("dask")
         from distributed import Client, LocalCluster
 
         try:
@@ -158,6 +158,5 @@ def make_executor(kind: str, workers: int, scheduler: str | None):
             raise CourseError("--scheduler needs --executor dask")
         return LocalExecutor(workers)
     if kind == "dask":
-        require("dask")
         return DaskExecutor(workers, scheduler)
     raise CourseError(f"unknown executor {kind!r}: use local or dask")

@@ -164,11 +164,11 @@ def autograde_preprocessors() -> list:
     ]
 
 
-def prepare_run_dir(course: Course, opts: GradeOptions):
-    """Create the run's nbgrader course and seed its gradebook from solutions/."""
+def prepare_run_dir(course: Course, opts: GradeOptions, db_url: str):
+    """Create the run's nbgrader course and seed its gradebook (at ``db_url``, checked
+    by ``check_gradebook``) from solutions/."""
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
-    db_url = check_gradebook(opts.db_url or f"sqlite:///{out / 'gradebook.db'}")
     config = course_config(course, out, db_url)
     config.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     config.Autograde.autograde_preprocessors = autograde_preprocessors()
@@ -200,7 +200,7 @@ def prepare_run_dir(course: Course, opts: GradeOptions):
     api = make_api(config)
     run(api.generate_assignment(opts.assignment, force=True, create=True), "generate_assignment")
     build_edition(out / "edition", opts.unlock)
-    return api, db_url
+    return api
 
 
 def set_due_date(db_url: str, assignment: str, due) -> str:
@@ -591,12 +591,12 @@ def grade(course: Course, submissions: Path, opts: GradeOptions) -> GradeResult:
     due = parse_due(opts.due)
     check_penalty(opts.penalty)
     executor = make_executor(opts.executor, workers, opts.scheduler)  # starts nothing yet
-    if opts.db_url:  # a bad URL or a missing extra is refused before anything is written
-        check_gradebook(opts.db_url)
     opts.out = opts.out.resolve()
+    # a bad --db URL or a missing extra is refused before anything is written
+    db_url = check_gradebook(opts.db_url or f"sqlite:///{opts.out / 'gradebook.db'}")
     submitted = opts.out / "submitted"
     entries = collect(submissions, opts.assignment, expected, submitted, opts.students)
-    api, db_url = prepare_run_dir(course, opts)
+    api = prepare_run_dir(course, opts, db_url)
     rule = f"due={set_due_date(db_url, opts.assignment, due)} penalty={opts.penalty}"
     batch = Batch(course, opts, api, entries, rule)
     if opts.resume:

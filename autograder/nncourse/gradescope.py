@@ -163,12 +163,10 @@ def run(root: Path, source: Path) -> dict:
         results = grade_submission(course, settings, root)
     except Exception as err:  # noqa: BLE001 - the student gets a results.json, not a crash
         why = f"{type(err).__name__}: {err}".splitlines()[0][:500]
-        results = {
-            "score": 0.0,
-            "output": f"The autograder could not grade this submission ({why}). "
-            "Tell your instructor: this is not a problem with your notebook.",
-            "tests": [],
-        }
+        results = problem(
+            f"The autograder could not grade this submission ({why}). "
+            "Tell your instructor: this is not a problem with your notebook."
+        )
     results["execution_time"] = max(0, round(time.monotonic() - start))
     (root / "results").mkdir(parents=True, exist_ok=True)
     atomic_write(root / "results" / "results.json", json.dumps(results, indent=1))
@@ -302,10 +300,10 @@ def grade_submission(course: Course, settings: dict, root: Path) -> dict:
             }
         )
     lines = [note] if note else []
-    autograded = sum(t["max_score"] for t in tests)
-    by_hand = float(row["max_score"]) - autograded
+    test_points = sum(t["max_score"] for t in tests)
+    by_hand = float(row["max_score"]) - test_points
     lines.append(
-        f"{row['score']} / {autograded:g} points from the tests"
+        f"{row['score']} / {test_points:g} points from the tests"
         + (f" (status {row['status']})" if row["status"] != "ok" else "")
         + (
             f"; {by_hand:g} more points are your written answers, graded by hand"
